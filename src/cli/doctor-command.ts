@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import type { Config } from '../config.ts';
+import { detectCapabilities } from '../db/capabilities.ts';
+import type { Database } from '../db/database.ts';
+import { migrationStatus } from '../db/migrate.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { SluiceError } from '../errors.ts';
+import { type CliContext, loadCliConfig } from './context.ts';
+
+/**
+ * `sluice doctor`: checks what Sluice needs without changing anything (it never migrates) and
+ * says, for each problem, what to do. Exit 1 when any check fails; warnings alone exit 0.
+ */
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+export async function runDoctor(config: Config): Promise<Check[]> {
+  const checks: Check[] = [{ name: 'config', status: 'ok', detail: 'environment parsed' }];
+  let db: Database | undefined;
+  try {
+    db = await openDatabase(config);
+    checks.push({ name: 'database', status: 'ok', detail: `${db.kind} at ${db.location}` });
+  } catch (error) {
+    checks.push({ name: 'database', status: 'fail', detail: (error as Error).message });
+  }
+  if (db) {
+    try {
+      checks.push(await checkVector(db));
+      checks.push(await checkMigrations(db));
+    } finally {
+      await db.close();
+    }
+  }
+  checks.push(await checkSlack(config));
+  checks.push(
+    config.anthropic.apiKey
+      ? { name: 'anthropic', status: 'ok', detail: 'ANTHROPIC_API_KEY is set' }
+      : {
+          name: 'anthropic',
+          status: 'warn',
+          detail:
+            'ANTHROPIC_API_KEY is not set: no-model mode (answers are cited passages; actions only via /agent do)',
+        },
+  );
+  return checks;
+}
+
+async function checkVector(db: Database): Promise<Check> {
+  const c = await detectCapabilities(db);
+  return c.vector
+    ? { name: 'pgvector', status: 'ok', detail: `pgvector ${c.vectorVersion}: hybrid retrieval` }
+    : {
+        name: 'pgvector',
+        status: 'warn',
+        detail: 'pgvector is not installed: KEYWORD-ONLY retrieval; install pgvector 0.5+ for hybrid search',
+      };
+}
+
+async function checkMigrations(db: Database): Promise<Check> {
+  const states = await migrationStatus(db);
+  const count = (s: string) => states.filter((m) => m.state === s);
+  const changed = count('changed');
+  const unknown = count('unknown');
+  if (changed.length > 0 || unknown.length > 0) {
+    const names = [...changed, ...unknown].map((m) => `${m.id} (${m.state})`).join(', ');
+    return {
+      name: 'migrations',
+      status: 'fail',
+      detail: `migrations ${names}: restore the original files or run the Sluice version that applied them`,
+    };
+  }
+  const pending = count('pending');
+  if (pending.length > 0) {
+    return {
+      name: 'migrations',
+      status: 'warn',
+      detail: `${pending.length} pending; run \`sluice migrate\` (\`sluice start\` applies them too)`,
+    };
+  }
+  return { name: 'migrations', status: 'ok', detail: `${states.length} applied` };
+}
+
+async function checkSlack(config: Config): Promise<Check> {
+  if (config.slack.mode === 'local') {
+    return { name: 'slack', status: 'ok', detail: 'no Slack credentials: the local workspace will be used' };
+  }
+  const base = config.slack.apiUrl ?? 'https://slack.com/api/';
+  try {
+    const response = await fetch(new URL('auth.test', base.endsWith('/') ? base : `${base}/`), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${config.slack.botToken}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = (await response.json()) as { ok: boolean; error?: string; team?: string; user?: string };
+    if (!body.ok) {
+      return {
+        name: 'slack',
+        status: 'fail',
+        detail: `auth.test failed: ${body.error}; check SLACK_BOT_TOKEN`,
+      };
+    }
+    return {
+      name: 'slack',
+      status: 'ok',
+      detail: `${config.slack.mode} mode, bot ${body.user} in ${body.team}`,
+    };
+  } catch (error) {
+    return { name: 'slack', status: 'fail', detail: `auth.test unreachable: ${(error as Error).message}` };
+  }
+}
+
+export function registerDoctorCommand(program: Command, context: CliContext): void {
+  program
+    .command('doctor')
+    .description('check configuration, database, pgvector, migrations, Slack and the model key')
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const checks = await runDoctor(loadCliConfig(context));
+      if (options.json) context.stdout(`${JSON.stringify({ checks }, null, 2)}\n`);
+      else {
+        for (const c of checks)
+          context.stdout(`${c.status.toUpperCase().padEnd(4)}  ${c.name.padEnd(10)} ${c.detail}\n`);
+      }
+      if (checks.some((c) => c.status === 'fail')) {
+        throw new SluiceError('internal', 'doctor found problems (see FAIL lines above)', {
+          details: { quiet: true },
+        });
+      }
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * The database port. Everything above `src/db` talks to Postgres through this narrow interface,
+ * so the same SQL runs on the embedded PGlite database and on a Postgres server.
+ *
+ * Two facts shape it: PGlite is a single session (one statement per `query`, multi-statement SQL
+ * through `exec`), and a failed statement inside a transaction aborts it, so `transaction`
+ * always rolls back before rethrowing.
+ */
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** One statement with `$1`-style parameters. */
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Several statements, no parameters (migrations, scripts). */
+  exec(sql: string): Promise<void>;
+}
+
+export type DatabaseKind = 'embedded' | 'server';
+
+/** The driver underneath, for the few libraries (the job queue) that need their own adapter. */
+export type NativeHandle = { kind: 'pglite'; pglite: unknown } | { kind: 'pool'; pool: unknown };
+
+export interface Database extends Queryable {
+  readonly kind: DatabaseKind;
+  /** Where the data lives, safe to print (no password). */
+  readonly location: string;
+  readonly native: NativeHandle;
+  /** Runs `fn` in one transaction on one connection; commits if it resolves, rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Postgres type ids parsed to JavaScript numbers on both adapters, so results look the same. */
+export const INT8_OID = 20;
+export const NUMERIC_OID = 1700;
+
+export function parseNumber(value: string): number {
+  return Number(value);
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runSluice, startSluiceProcess } from '../support/sluice-process.ts';
+import { createEmptyServerDatabase } from '../support/test-database.ts';
+
+describe('sluice start on the embedded database', () => {
+  it('serves /healthz, refuses a second process on the same data directory, and stops cleanly', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-start-'));
+    const first = await startSluiceProcess({ SLUICE_DATA_DIR: dataDir });
+    try {
+      const health = await fetch(new URL('healthz', first.url));
+      assert.equal(health.status, 200);
+      const body = (await health.json()) as {
+        status: string;
+        database: { kind: string };
+        paused: { global: boolean };
+      };
+      assert.equal(body.status, 'ok');
+      assert.equal(body.database.kind, 'embedded');
+      assert.equal(body.paused.global, false);
+
+      const metrics = await fetch(new URL('metrics', first.url));
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /sluice_http_requests_total\{.*route="\/healthz".*\} 1/);
+
+      const second = await runSluice(['start'], { SLUICE_DATA_DIR: dataDir, PORT: '0' });
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, new RegExp(`data directory ${dataDir} in use by pid ${first.child.pid}`));
+    } finally {
+      const code = await first.stop('SIGINT');
+      assert.equal(code, 0, first.stderr());
+    }
+    assert.match(first.stderr(), /Sluice stopped\./);
+    assert.equal(fs.existsSync(path.join(dataDir, 'sluice.lock')), false);
+  });
+
+  it('exits 2 listing every bad variable', async () => {
+    const result = await runSluice(['start'], { PORT: 'abc', DATABASE_URL: 'nonsense' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /PORT:/);
+    assert.match(result.stderr, /DATABASE_URL:/);
+  });
+});
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+describe('sluice on a Postgres server', { skip: serverUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
+  it('starts, reports keyword-only mode in /healthz and doctor when pgvector is missing', async () => {
+    const scratch = await createEmptyServerDatabase(serverUrl!);
+    try {
+      const app = await startSluiceProcess({ DATABASE_URL: scratch.url });
+      try {
+        const body = (await (await fetch(new URL('healthz', app.url))).json()) as {
+          status: string;
+          database: { kind: string };
+          retrieval: { mode: string };
+        };
+        assert.equal(body.status, 'ok');
+        assert.equal(body.database.kind, 'server');
+        assert.equal(body.retrieval.mode, 'keyword-only');
+      } finally {
+        assert.equal(await app.stop('SIGTERM'), 0);
+      }
+      const doctor = await runSluice(['doctor'], { DATABASE_URL: scratch.url });
+      assert.equal(doctor.code, 0, doctor.stderr);
+      assert.match(doctor.stdout, /WARN\s+pgvector\s+pgvector is not installed: KEYWORD-ONLY/);
+      assert.match(doctor.stdout, /OK\s+migrations/);
+      assert.ok(!doctor.stdout.includes(':sluice@'), 'doctor must not print the password');
+    } finally {
+      await scratch.drop();
+    }
+  });
+});
