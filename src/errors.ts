@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'model_output_invalid'
   | 'rate_limited'
   | 'upstream_failed'
+  /** Slack answered `{ ok: false, error }`: it refused the call; `details.slackError` says why. */
+  | 'slack_platform_error'
+  /** Not authorised: an execution without an allowing decision or approval, a vote from a non-approver. */
+  | 'forbidden'
+  /** The same idempotency key or approval is already taken by something else (another payload, a running attempt). */
+  | 'conflict'
   | 'internal';
 
 export interface SluiceErrorOptions {

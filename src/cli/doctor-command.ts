@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { SluiceError } from '../errors.ts';
+import { createSlackWebApiClient } from '../slack/web-api-client.ts';
 import { type CliContext, loadCliConfig } from './context.ts';
 
 /**
@@ -88,28 +89,16 @@ async function checkSlack(config: Config): Promise<Check> {
   if (config.slack.mode === 'local') {
     return { name: 'slack', status: 'ok', detail: 'no Slack credentials: the local workspace will be used' };
   }
-  const base = config.slack.apiUrl ?? 'https://slack.com/api/';
+  const client = createSlackWebApiClient({
+    token: config.slack.botToken ?? '',
+    ...(config.slack.apiUrl ? { apiUrl: config.slack.apiUrl } : {}),
+    retry: { maxAttempts: 1 },
+  });
   try {
-    const response = await fetch(new URL('auth.test', base.endsWith('/') ? base : `${base}/`), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${config.slack.botToken}` },
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await response.json()) as { ok: boolean; error?: string; team?: string; user?: string };
-    if (!body.ok) {
-      return {
-        name: 'slack',
-        status: 'fail',
-        detail: `auth.test failed: ${body.error}; check SLACK_BOT_TOKEN`,
-      };
-    }
-    return {
-      name: 'slack',
-      status: 'ok',
-      detail: `${config.slack.mode} mode, bot ${body.user} in ${body.team}`,
-    };
+    const who = await client.authTest();
+    return { name: 'slack', status: 'ok', detail: `${config.slack.mode} mode, bot ${who.user} in ${who.team}` };
   } catch (error) {
-    return { name: 'slack', status: 'fail', detail: `auth.test unreachable: ${(error as Error).message}` };
+    return { name: 'slack', status: 'fail', detail: `auth.test failed: ${(error as Error).message}; check SLACK_BOT_TOKEN` };
   }
 }
 

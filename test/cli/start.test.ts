@@ -74,3 +74,23 @@ describe('sluice on a Postgres server', { skip: serverUrl ? false : 'TEST_DATABA
     }
   });
 });
+
+describe('sluice doctor with Slack credentials', () => {
+  it('checks the bot token with auth.test against the configured Web API', async () => {
+    const { startSlackWebApiDouble } = await import('../../src/local/slack-web-api-double.ts');
+    const slack = await startSlackWebApiDouble();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-doctor-'));
+    try {
+      const env = { SLUICE_DATA_DIR: dataDir, SLACK_API_URL: slack.url, SLACK_SIGNING_SECRET: 'secret' };
+      const good = await runSluice(['doctor'], { ...env, SLACK_BOT_TOKEN: slack.token });
+      assert.equal(good.code, 0, good.stdout + good.stderr);
+      assert.match(good.stdout, /OK\s+slack\s+http mode, bot sluice in Sluice Local/);
+      const bad = await runSluice(['doctor'], { ...env, SLACK_BOT_TOKEN: 'xoxb-0000-not-the-token' });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /FAIL\s+slack\s+auth\.test failed: .*invalid_auth/);
+      assert.ok(!bad.stdout.includes('xoxb-'), 'doctor must not print the token');
+    } finally {
+      await slack.close();
+    }
+  });
+});
