@@ -96,9 +96,17 @@ async function checkSlack(config: Config): Promise<Check> {
   });
   try {
     const who = await client.authTest();
-    return { name: 'slack', status: 'ok', detail: `${config.slack.mode} mode, bot ${who.user} in ${who.team}` };
+    return {
+      name: 'slack',
+      status: 'ok',
+      detail: `${config.slack.mode} mode, bot ${who.user} in ${who.team}`,
+    };
   } catch (error) {
-    return { name: 'slack', status: 'fail', detail: `auth.test failed: ${(error as Error).message}; check SLACK_BOT_TOKEN` };
+    return {
+      name: 'slack',
+      status: 'fail',
+      detail: `auth.test failed: ${(error as Error).message}; check SLACK_BOT_TOKEN`,
+    };
   }
 }
 
