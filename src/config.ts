@@ -42,6 +42,332 @@ function integer(name: string, fallback: number, min: number, max: number) {
   });
 }
 
+// --- Model gateway (src/llm) ------------------------------------------------------------------
+// Models per task, prices, budgets, retries, breaker and response cache. Read by
+// src/llm/gateway-settings.ts; documented in .env.example under "Model gateway".
+
+const modelPattern = /^((anthropic|openai):)?[A-Za-z0-9][A-Za-z0-9._:/@-]*$/;
+
+function modelName(name: string, fallback: string, allowNone: boolean) {
+  return optionalString.transform((raw, ctx): string | undefined => {
+    if (raw === undefined) return fallback;
+    if (allowNone && raw === 'none') return undefined;
+    if (!modelPattern.test(raw) || raw === 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a model name such as claude-haiku-4-5 or openai:llama3.1:8b${allowNone ? ', or "none" for no fallback' : ''}; unset ${name} to use ${fallback}`,
+      });
+      return z.NEVER;
+    }
+    return raw;
+  });
+}
+
+function decimal(name: string, fallback: number, min: number, max: number) {
+  return optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || n < min || n > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a number from ${min} to ${max} (got "${raw}"); unset ${name} to use ${fallback}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+const modelPricesSchema = z.record(
+  z.string().min(1),
+  z.strictObject({
+    input: z.number().min(0),
+    output: z.number().min(0),
+    cacheWrite: z.number().min(0).optional(),
+    cacheRead: z.number().min(0).optional(),
+  }),
+);
+
+const modelPrices = optionalString.transform((raw, ctx) => {
+  if (raw === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  const parsed = modelPricesSchema.safeParse(json);
+  if (!parsed.success) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be JSON mapping model names to USD per million tokens, e.g. {"claude-haiku-4-5":{"input":1,"output":5,"cacheWrite":1.25,"cacheRead":0.1}} (cacheWrite and cacheRead are multipliers of input)',
+    });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+const llmEnvShape = {
+  SLUICE_MODEL_TRIAGE: modelName('SLUICE_MODEL_TRIAGE', 'claude-haiku-4-5', false),
+  SLUICE_MODEL_TRIAGE_FALLBACK: modelName('SLUICE_MODEL_TRIAGE_FALLBACK', 'claude-sonnet-4-6', true),
+  SLUICE_MODEL_ANSWER: modelName('SLUICE_MODEL_ANSWER', 'claude-sonnet-4-6', false),
+  SLUICE_MODEL_ANSWER_FALLBACK: modelName('SLUICE_MODEL_ANSWER_FALLBACK', 'claude-haiku-4-5', true),
+  SLUICE_MODEL_PROPOSE: modelName('SLUICE_MODEL_PROPOSE', 'claude-sonnet-4-6', false),
+  SLUICE_MODEL_PROPOSE_FALLBACK: modelName('SLUICE_MODEL_PROPOSE_FALLBACK', 'claude-haiku-4-5', true),
+  SLUICE_MODEL_PRICES: modelPrices,
+  SLUICE_BUDGET_RUN_USD: decimal('SLUICE_BUDGET_RUN_USD', 0.5, 0, 1_000_000),
+  SLUICE_BUDGET_USER_DAY_USD: decimal('SLUICE_BUDGET_USER_DAY_USD', 5, 0, 1_000_000),
+  SLUICE_BUDGET_DAY_USD: decimal('SLUICE_BUDGET_DAY_USD', 50, 0, 1_000_000),
+  SLUICE_BUDGET_EXHAUSTED: optionalString.refine((v) => v === undefined || v === 'stop' || v === 'no-model', {
+    message:
+      'must be "stop" (a full user or daily budget stops the run) or "no-model" (degrade to passages and explicit commands)',
+  }),
+  SLUICE_LLM_TIMEOUT_MS: integer('SLUICE_LLM_TIMEOUT_MS', 30_000, 1_000, 600_000),
+  SLUICE_LLM_RETRY_ATTEMPTS: integer('SLUICE_LLM_RETRY_ATTEMPTS', 3, 1, 10),
+  SLUICE_LLM_RETRY_DEADLINE_MS: integer('SLUICE_LLM_RETRY_DEADLINE_MS', 60_000, 1_000, 600_000),
+  SLUICE_LLM_RETRY_AFTER_CAP_MS: integer('SLUICE_LLM_RETRY_AFTER_CAP_MS', 20_000, 0, 600_000),
+  SLUICE_LLM_MAX_TURNS_PER_RUN: integer('SLUICE_LLM_MAX_TURNS_PER_RUN', 8, 1, 100),
+  SLUICE_LLM_BREAKER_FAILURE_RATE: decimal('SLUICE_LLM_BREAKER_FAILURE_RATE', 0.5, 0.01, 1),
+  SLUICE_LLM_BREAKER_MIN_CALLS: integer('SLUICE_LLM_BREAKER_MIN_CALLS', 5, 1, 1_000),
+  SLUICE_LLM_BREAKER_WINDOW_MS: integer('SLUICE_LLM_BREAKER_WINDOW_MS', 60_000, 1_000, 3_600_000),
+  SLUICE_LLM_BREAKER_COOLDOWN_MS: integer('SLUICE_LLM_BREAKER_COOLDOWN_MS', 30_000, 100, 3_600_000),
+  SLUICE_LLM_CACHE_TTL_SECONDS: integer('SLUICE_LLM_CACHE_TTL_SECONDS', 3_600, 0, 604_800),
+  OPENAI_COMPAT_BASE_URL: httpUrl(
+    'it is the base of an OpenAI-compatible API including /v1, e.g. http://localhost:11434/v1 for Ollama',
+  ),
+  OPENAI_COMPAT_API_KEY: optionalString,
+};
+
+export interface LlmConfig {
+  models: Record<'triage' | 'answer' | 'propose', { primary: string; fallback: string | undefined }>;
+  /** USD per million tokens; cacheWrite/cacheRead are multipliers of input. Merged over the defaults. */
+  prices: Record<string, { input: number; output: number; cacheWrite?: number; cacheRead?: number }>;
+  budgets: { runUsd: number; userDayUsd: number; dayUsd: number; onExhausted: 'stop' | 'no-model' };
+  timeoutMs: number;
+  retry: { attempts: number; deadlineMs: number; retryAfterCapMs: number };
+  maxTurnsPerRun: number;
+  breaker: { failureRate: number; minCalls: number; windowMs: number; cooldownMs: number };
+  cacheTtlSeconds: number;
+  openaiCompat: { baseUrl: string | undefined; apiKey: string | undefined };
+}
+// --- end of model gateway block (the rest of it is llmConfigFrom and llmProblems below) ----------
+
+// --- Actions and policy (src/actions, src/policy, src/approvals) -------------------------------
+// The endpoints http.request may call, custom action modules, the channels slack.post_message may
+// post to, and SLUICE_SECRET_* values for endpoint headers. Documented in .env.example under
+// "Actions" and in docs/actions.md.
+
+export const SECRET_ENV_PREFIX = 'SLUICE_SECRET_';
+
+const channelIdList = optionalString.transform((raw, ctx) => {
+  if (raw === undefined) return [];
+  const ids = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = ids.filter((id) => !/^[CG][A-Z0-9]{2,}$/.test(id));
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be comma-separated channel ids such as C0123ABCD (not ${bad.join(', ')}); the id is at the bottom of the channel's details`,
+    });
+    return z.NEVER;
+  }
+  return ids;
+});
+
+const actionsEnvShape = {
+  SLUICE_ENDPOINTS_FILE: optionalString,
+  SLUICE_ACTIONS_DIR: optionalString,
+  SLUICE_POST_CHANNELS: channelIdList,
+};
+
+export interface ActionsConfig {
+  /** YAML/JSON file of named HTTP endpoints for http.request; none configured when unset. */
+  endpointsFile: string | undefined;
+  /** Folder of custom action modules loaded at start. */
+  customDir: string | undefined;
+  /** Channel ids slack.post_message may post to. */
+  postChannels: string[];
+  /** Every SLUICE_SECRET_* variable: the only values endpoint headers may use. Never log it. */
+  secrets: Record<string, string>;
+}
+
+function actionsConfigFrom(e: z.infer<typeof envSchema>, env: Env, cwd: string): ActionsConfig {
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(SECRET_ENV_PREFIX) && value) secrets[name] = value;
+  }
+  return {
+    endpointsFile: e.SLUICE_ENDPOINTS_FILE ? path.resolve(cwd, e.SLUICE_ENDPOINTS_FILE) : undefined,
+    customDir: e.SLUICE_ACTIONS_DIR ? path.resolve(cwd, e.SLUICE_ACTIONS_DIR) : undefined,
+    postChannels: e.SLUICE_POST_CHANNELS,
+    secrets,
+  };
+}
+// --- end of actions and policy block -----------------------------------------------------------
+
+// --- Retrieval (retrieval/) ----------------------------------------------------------------------
+// Embedding provider, BM25, HNSW, fusion and chunking settings. Read by
+// retrieval/retrieval-settings.ts; documented in .env.example under "Retrieval".
+
+const embeddingProviders = ['local', 'voyage', 'openai'] as const;
+
+/** Known output sizes, so the vector column can be created before the first call. */
+const KNOWN_EMBEDDING_DIMENSIONS: Record<string, number> = {
+  'voyage-3.5': 1024,
+  'voyage-3.5-lite': 1024,
+  'voyage-3-large': 1024,
+  'voyage-3': 1024,
+  'voyage-3-lite': 512,
+  'voyage-code-3': 1024,
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+  'text-embedding-ada-002': 1536,
+  'nomic-embed-text': 768,
+  'mxbai-embed-large': 1024,
+  'all-minilm': 384,
+};
+
+/** pgvector's HNSW index takes vectors of at most 2,000 dimensions. */
+const MAX_INDEXED_DIMENSIONS = 2000;
+
+const retrievalEnvShape = {
+  SLUICE_EMBEDDINGS: optionalString.refine(
+    (v) => v === undefined || (embeddingProviders as readonly string[]).includes(v),
+    { message: `must be one of ${embeddingProviders.join(', ')}; unset it for the built-in local embedder` },
+  ),
+  SLUICE_EMBEDDINGS_DIMENSIONS: optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < 1 || n > MAX_INDEXED_DIMENSIONS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a whole number from 1 to ${MAX_INDEXED_DIMENSIONS} (pgvector's HNSW limit); unset it for the model's own size`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  VOYAGE_API_KEY: optionalString,
+  VOYAGE_MODEL: optionalString,
+  VOYAGE_BASE_URL: httpUrl('unset it to use https://api.voyageai.com/v1'),
+  OPENAI_EMBEDDINGS_BASE_URL: httpUrl(
+    'it is the API base up to the version, e.g. http://localhost:11434/v1 for Ollama',
+  ),
+  OPENAI_EMBEDDINGS_API_KEY: optionalString,
+  OPENAI_EMBEDDINGS_MODEL: optionalString,
+  SLUICE_BM25_K1: decimal('SLUICE_BM25_K1', 0.9, 0, 5),
+  SLUICE_BM25_B: decimal('SLUICE_BM25_B', 0.4, 0, 1),
+  SLUICE_HNSW_EF_SEARCH: integer('SLUICE_HNSW_EF_SEARCH', 100, 1, 1000),
+  SLUICE_HNSW_M: integer('SLUICE_HNSW_M', 16, 2, 100),
+  SLUICE_HNSW_EF_CONSTRUCTION: integer('SLUICE_HNSW_EF_CONSTRUCTION', 64, 4, 1000),
+  SLUICE_FUSION_K: integer('SLUICE_FUSION_K', 60, 1, 10000),
+  SLUICE_FUSION_BM25_WEIGHT: decimal('SLUICE_FUSION_BM25_WEIGHT', 1, 0, 100),
+  SLUICE_FUSION_VECTOR_WEIGHT: decimal('SLUICE_FUSION_VECTOR_WEIGHT', 0.5, 0, 100),
+  SLUICE_CHUNK_MAX_CHARS: integer('SLUICE_CHUNK_MAX_CHARS', 1500, 200, 100000),
+  SLUICE_CHUNK_OVERLAP_CHARS: integer('SLUICE_CHUNK_OVERLAP_CHARS', 200, 0, 10000),
+};
+
+export type EmbeddingsConfig =
+  | { provider: 'local'; dimension: number }
+  | {
+      provider: 'voyage';
+      apiKey: string;
+      model: string;
+      dimension: number;
+      /** The operator set the dimension: ask the API for it. */
+      requestDimension: boolean;
+      baseUrl: string | undefined;
+    }
+  | {
+      provider: 'openai';
+      baseUrl: string;
+      apiKey: string | undefined;
+      model: string;
+      dimension: number;
+      requestDimension: boolean;
+    };
+
+export interface RetrievalConfig {
+  embeddings: EmbeddingsConfig;
+  bm25: { k1: number; b: number };
+  hnsw: { efSearch: number; m: number; efConstruction: number };
+  fusion: { k: number; bm25Weight: number; vectorWeight: number };
+  chunking: { maxChars: number; overlapChars: number };
+}
+
+type RetrievalEnv = { [K in keyof typeof retrievalEnvShape]: z.infer<(typeof retrievalEnvShape)[K]> };
+
+function retrievalConfigFrom(e: RetrievalEnv): RetrievalConfig {
+  const provider = (e.SLUICE_EMBEDDINGS ?? 'local') as (typeof embeddingProviders)[number];
+  let embeddings: EmbeddingsConfig;
+  if (provider === 'voyage') {
+    const model = e.VOYAGE_MODEL ?? 'voyage-3.5';
+    embeddings = {
+      provider,
+      apiKey: e.VOYAGE_API_KEY ?? '',
+      model,
+      dimension: e.SLUICE_EMBEDDINGS_DIMENSIONS ?? KNOWN_EMBEDDING_DIMENSIONS[model] ?? 0,
+      requestDimension: e.SLUICE_EMBEDDINGS_DIMENSIONS !== undefined,
+      baseUrl: e.VOYAGE_BASE_URL,
+    };
+  } else if (provider === 'openai') {
+    const model = e.OPENAI_EMBEDDINGS_MODEL ?? 'text-embedding-3-small';
+    embeddings = {
+      provider,
+      baseUrl: e.OPENAI_EMBEDDINGS_BASE_URL ?? 'https://api.openai.com/v1',
+      apiKey: e.OPENAI_EMBEDDINGS_API_KEY,
+      model,
+      dimension: e.SLUICE_EMBEDDINGS_DIMENSIONS ?? KNOWN_EMBEDDING_DIMENSIONS[model.replace(/:.*$/, '')] ?? 0,
+      requestDimension: e.SLUICE_EMBEDDINGS_DIMENSIONS !== undefined,
+    };
+  } else {
+    embeddings = { provider: 'local', dimension: e.SLUICE_EMBEDDINGS_DIMENSIONS ?? 256 };
+  }
+  return {
+    embeddings,
+    bm25: { k1: e.SLUICE_BM25_K1, b: e.SLUICE_BM25_B },
+    hnsw: {
+      efSearch: e.SLUICE_HNSW_EF_SEARCH,
+      m: e.SLUICE_HNSW_M,
+      efConstruction: e.SLUICE_HNSW_EF_CONSTRUCTION,
+    },
+    fusion: {
+      k: e.SLUICE_FUSION_K,
+      bm25Weight: e.SLUICE_FUSION_BM25_WEIGHT,
+      vectorWeight: e.SLUICE_FUSION_VECTOR_WEIGHT,
+    },
+    chunking: { maxChars: e.SLUICE_CHUNK_MAX_CHARS, overlapChars: e.SLUICE_CHUNK_OVERLAP_CHARS },
+  };
+}
+
+function retrievalProblems(e: RetrievalEnv): string[] {
+  const problems: string[] = [];
+  const r = retrievalConfigFrom(e);
+  if (r.embeddings.provider === 'voyage' && !r.embeddings.apiKey) {
+    problems.push(
+      'VOYAGE_API_KEY: required when SLUICE_EMBEDDINGS=voyage; create a key at dash.voyageai.com, or unset SLUICE_EMBEDDINGS for the local embedder',
+    );
+  }
+  if (r.embeddings.provider !== 'local' && r.embeddings.dimension === 0) {
+    problems.push(
+      `SLUICE_EMBEDDINGS_DIMENSIONS: required for model "${r.embeddings.model}", whose vector size Sluice does not know; set it to the model's output size`,
+    );
+  }
+  if (r.embeddings.provider !== 'local' && r.embeddings.dimension > MAX_INDEXED_DIMENSIONS) {
+    problems.push(
+      `SLUICE_EMBEDDINGS_DIMENSIONS: ${r.embeddings.model} makes ${r.embeddings.dimension}-dimensional vectors, over pgvector's HNSW limit of ${MAX_INDEXED_DIMENSIONS}; set SLUICE_EMBEDDINGS_DIMENSIONS=1024 (the API shortens them) or pick a smaller model`,
+    );
+  }
+  if (r.chunking.overlapChars >= r.chunking.maxChars) {
+    problems.push('SLUICE_CHUNK_OVERLAP_CHARS: must be smaller than SLUICE_CHUNK_MAX_CHARS');
+  }
+  return problems;
+}
+// --- end of retrieval block -------------------------------------------------------------------
+
 export const envSchema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
     message:
@@ -66,6 +392,9 @@ export const envSchema = z.object({
   LOG_LEVEL: optionalString.refine((v) => v === undefined || (logLevels as readonly string[]).includes(v), {
     message: `must be one of ${logLevels.join(', ')}`,
   }),
+  ...llmEnvShape,
+  ...actionsEnvShape,
+  ...retrievalEnvShape,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -83,7 +412,10 @@ export interface Config {
     apiUrl: string | undefined;
   };
   anthropic: { apiKey: string | undefined; baseUrl: string | undefined };
+  llm: LlmConfig;
   policyFile: string | undefined;
+  actions: ActionsConfig;
+  retrieval: RetrievalConfig;
   logLevel: (typeof logLevels)[number];
 }
 
@@ -98,6 +430,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const e = parsed.success ? parsed.data : undefined;
   if (e) problems.push(...crossFieldProblems(e));
+  if (e) problems.push(...llmProblems(e));
+  if (e) problems.push(...retrievalProblems(e));
   if (problems.length > 0 || !e) throw new ConfigError(problems);
 
   const mode: SlackMode = !e.SLACK_BOT_TOKEN ? 'local' : e.SLACK_APP_TOKEN ? 'socket' : 'http';
@@ -112,7 +446,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       apiUrl: e.SLACK_API_URL,
     },
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL },
+    llm: llmConfigFrom(e),
     policyFile: e.SLUICE_POLICY_FILE ? path.resolve(cwd, e.SLUICE_POLICY_FILE) : undefined,
+    actions: actionsConfigFrom(e, env, cwd),
+    retrieval: retrievalConfigFrom(e),
     logLevel: (e.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info',
   };
 }
@@ -130,4 +467,56 @@ function crossFieldProblems(e: z.infer<typeof envSchema>): string[] {
     );
   }
   return problems;
+}
+
+// --- Model gateway (src/llm), continued ---------------------------------------------------------
+
+function llmConfigFrom(e: z.infer<typeof envSchema>): LlmConfig {
+  return {
+    models: {
+      triage: { primary: e.SLUICE_MODEL_TRIAGE as string, fallback: e.SLUICE_MODEL_TRIAGE_FALLBACK },
+      answer: { primary: e.SLUICE_MODEL_ANSWER as string, fallback: e.SLUICE_MODEL_ANSWER_FALLBACK },
+      propose: { primary: e.SLUICE_MODEL_PROPOSE as string, fallback: e.SLUICE_MODEL_PROPOSE_FALLBACK },
+    },
+    prices: e.SLUICE_MODEL_PRICES,
+    budgets: {
+      runUsd: e.SLUICE_BUDGET_RUN_USD,
+      userDayUsd: e.SLUICE_BUDGET_USER_DAY_USD,
+      dayUsd: e.SLUICE_BUDGET_DAY_USD,
+      onExhausted: e.SLUICE_BUDGET_EXHAUSTED === 'no-model' ? 'no-model' : 'stop',
+    },
+    timeoutMs: e.SLUICE_LLM_TIMEOUT_MS,
+    retry: {
+      attempts: e.SLUICE_LLM_RETRY_ATTEMPTS,
+      deadlineMs: e.SLUICE_LLM_RETRY_DEADLINE_MS,
+      retryAfterCapMs: e.SLUICE_LLM_RETRY_AFTER_CAP_MS,
+    },
+    maxTurnsPerRun: e.SLUICE_LLM_MAX_TURNS_PER_RUN,
+    breaker: {
+      failureRate: e.SLUICE_LLM_BREAKER_FAILURE_RATE,
+      minCalls: e.SLUICE_LLM_BREAKER_MIN_CALLS,
+      windowMs: e.SLUICE_LLM_BREAKER_WINDOW_MS,
+      cooldownMs: e.SLUICE_LLM_BREAKER_COOLDOWN_MS,
+    },
+    cacheTtlSeconds: e.SLUICE_LLM_CACHE_TTL_SECONDS,
+    openaiCompat: { baseUrl: e.OPENAI_COMPAT_BASE_URL, apiKey: e.OPENAI_COMPAT_API_KEY },
+  };
+}
+
+function llmProblems(e: z.infer<typeof envSchema>): string[] {
+  if (e.OPENAI_COMPAT_BASE_URL) return [];
+  const names = [
+    'SLUICE_MODEL_TRIAGE',
+    'SLUICE_MODEL_TRIAGE_FALLBACK',
+    'SLUICE_MODEL_ANSWER',
+    'SLUICE_MODEL_ANSWER_FALLBACK',
+    'SLUICE_MODEL_PROPOSE',
+    'SLUICE_MODEL_PROPOSE_FALLBACK',
+  ] as const;
+  return names
+    .filter((name) => e[name]?.startsWith('openai:'))
+    .map(
+      (name) =>
+        `${name}: names an openai: model but OPENAI_COMPAT_BASE_URL is not set; set it (e.g. http://localhost:11434/v1) or choose a Claude model`,
+    );
 }
