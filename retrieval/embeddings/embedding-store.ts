@@ -1,0 +1,159 @@
+import type { Database, Queryable } from '../../src/db/database.ts';
+import { SluiceError } from '../../src/errors.ts';
+import type { EmbeddingProvider } from './embedding-provider.ts';
+
+/**
+ * The vector table, `kb_embeddings`, is created at run time rather than by a migration: its
+ * column and HNSW index need the dimension of the configured model, and it can exist only where
+ * pgvector is installed. `kb_embedding_space` (a migration) records which model made the
+ * vectors, so a changed provider, model or dimension is refused with the fix (`sluice reindex`)
+ * instead of silently mixing incomparable vectors.
+ */
+
+export interface EmbeddingSpace {
+  provider: string;
+  model: string;
+  dimension: number;
+}
+
+export interface HnswBuildOptions {
+  /** Links per node; higher gives better recall and slower inserts. */
+  m: number;
+  efConstruction: number;
+}
+
+/** pgvector's own defaults. */
+export const DEFAULT_HNSW_BUILD: HnswBuildOptions = { m: 16, efConstruction: 64 };
+
+/** Arbitrary constant naming the advisory lock held while the vector table is created or dropped. */
+const EMBEDDING_DDL_LOCK = 7_406_215_902;
+
+export function spaceOf(provider: EmbeddingProvider): EmbeddingSpace {
+  return { provider: provider.provider, model: provider.model, dimension: provider.dimension };
+}
+
+export async function readEmbeddingSpace(db: Queryable): Promise<EmbeddingSpace | undefined> {
+  const { rows } = await db.query<EmbeddingSpace>(
+    'SELECT provider, model, dimension FROM kb_embedding_space WHERE id = 1',
+  );
+  return rows[0];
+}
+
+export function describeSpace(s: EmbeddingSpace): string {
+  return `${s.provider}/${s.model} (${s.dimension} dimensions)`;
+}
+
+export function mismatchError(stored: EmbeddingSpace, configured: EmbeddingSpace): SluiceError {
+  return new SluiceError(
+    'invalid_input',
+    `the stored embeddings were made by ${describeSpace(stored)} but ${describeSpace(configured)} is configured; run \`sluice reindex\` to re-embed every chunk with the configured model, or restore the previous SLUICE_EMBEDDINGS settings`,
+    { details: { stored, configured } },
+  );
+}
+
+/**
+ * Makes sure the vector table exists for `space`. Returns false when the stored vectors came from
+ * another space (the caller decides: refuse, or reindex).
+ */
+export async function ensureEmbeddingSpace(
+  db: Database,
+  space: EmbeddingSpace,
+  hnsw: HnswBuildOptions = DEFAULT_HNSW_BUILD,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1::int8)', [EMBEDDING_DDL_LOCK]);
+    const stored = await readEmbeddingSpace(tx);
+    if (stored && !sameSpace(stored, space)) return false;
+    if (!stored) {
+      await tx.query(
+        'INSERT INTO kb_embedding_space (id, provider, model, dimension) VALUES (1, $1, $2, $3::int)',
+        [space.provider, space.model, space.dimension],
+      );
+    }
+    await createVectorTable(tx, space.dimension, hnsw);
+    return true;
+  });
+}
+
+/** Drops every stored vector and starts a new space (the first half of `sluice reindex`). */
+export async function resetEmbeddingSpace(
+  db: Database,
+  space: EmbeddingSpace,
+  hnsw: HnswBuildOptions = DEFAULT_HNSW_BUILD,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1::int8)', [EMBEDDING_DDL_LOCK]);
+    await tx.exec('DROP TABLE IF EXISTS kb_embeddings; DELETE FROM kb_embedding_space;');
+    await tx.query(
+      'INSERT INTO kb_embedding_space (id, provider, model, dimension) VALUES (1, $1, $2, $3::int)',
+      [space.provider, space.model, space.dimension],
+    );
+    await createVectorTable(tx, space.dimension, hnsw);
+  });
+}
+
+async function createVectorTable(tx: Queryable, dimension: number, hnsw: HnswBuildOptions): Promise<void> {
+  const dim = integerOrThrow(dimension);
+  await tx.exec(`
+    CREATE TABLE IF NOT EXISTS kb_embeddings (
+      chunk_id  bigint PRIMARY KEY REFERENCES kb_chunks (id) ON DELETE CASCADE,
+      embedding vector(${dim}) NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS kb_embeddings_hnsw ON kb_embeddings
+      USING hnsw (embedding vector_cosine_ops) WITH (m = ${integerOrThrow(hnsw.m)}, ef_construction = ${integerOrThrow(hnsw.efConstruction)});`);
+}
+
+function sameSpace(a: EmbeddingSpace, b: EmbeddingSpace): boolean {
+  return a.provider === b.provider && a.model === b.model && a.dimension === b.dimension;
+}
+
+function integerOrThrow(n: number): number {
+  if (!Number.isInteger(n) || n <= 0)
+    throw new SluiceError('invalid_input', `expected a positive integer, got ${n}`);
+  return n;
+}
+
+/** pgvector's text form; float32 precision is all a vector column keeps anyway. */
+export function vectorLiteral(v: Float32Array): string {
+  let s = '[';
+  for (let i = 0; i < v.length; i++) s += (i === 0 ? '' : ',') + v[i]!.toPrecision(7);
+  return `${s}]`;
+}
+
+/** Inserts vectors for chunks in one statement (per-row inserts are several times slower). */
+export async function insertEmbeddings(
+  tx: Queryable,
+  chunkIds: readonly number[],
+  vectors: readonly Float32Array[],
+): Promise<void> {
+  if (chunkIds.length !== vectors.length) {
+    throw new SluiceError('internal', `${chunkIds.length} chunks but ${vectors.length} embeddings`);
+  }
+  if (chunkIds.length === 0) return;
+  await tx.query(
+    'INSERT INTO kb_embeddings (chunk_id, embedding) SELECT id, v::vector FROM unnest($1::int8[], $2::text[]) AS u(id, v)',
+    [chunkIds, vectors.map(vectorLiteral)],
+  );
+}
+
+/** Bulk loads drop the HNSW index and rebuild it once at the end (see ingest-files.ts). */
+export async function dropVectorIndex(db: Database): Promise<void> {
+  await db.exec('DROP INDEX IF EXISTS kb_embeddings_hnsw');
+}
+
+export async function restoreVectorIndex(
+  db: Database,
+  hnsw: HnswBuildOptions = DEFAULT_HNSW_BUILD,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    // pgvector builds the graph in memory when it fits in maintenance_work_mem and falls back to
+    // a much slower on-disk build otherwise; 64 MB (the default) is too small past ~50k vectors.
+    await tx.query("SELECT set_config('maintenance_work_mem', $1, true)", [BUILD_MEMORY]);
+    await tx.exec(
+      `CREATE INDEX IF NOT EXISTS kb_embeddings_hnsw ON kb_embeddings
+         USING hnsw (embedding vector_cosine_ops) WITH (m = ${integerOrThrow(hnsw.m)}, ef_construction = ${integerOrThrow(hnsw.efConstruction)})`,
+    );
+  });
+}
+
+const BUILD_MEMORY = '256MB';
