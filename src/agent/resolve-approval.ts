@@ -1,0 +1,102 @@
+import type { AuditLog } from '../audit/audit-log.ts';
+import { findBlockingPause } from '../control/kill-switch.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { SluiceError } from '../errors.ts';
+import { commitReply } from './commit-reply.ts';
+import { commitTransition } from './commit-transition.ts';
+import { recordEffectIntent } from './effect-ledger.ts';
+import { expiredReply, rejectedReply, runMessage } from './run-messages.ts';
+import { loadRun, type Run } from './run-record.ts';
+import { EFFECT_STEP } from './run-step-runner.ts';
+
+/**
+ * What a person's decision on a waiting run does to it: approved -> executing (the effect's
+ * intent is recorded and the run's job enqueued in the same transaction), rejected -> replied
+ * with the reason, expired -> cancelled. An approval in a paused scope is refused and stays
+ * pending (frozen) until resume; the effect itself checks the pause again before it starts.
+ */
+
+export type ApprovalResolution =
+  | { outcome: 'approved'; by: string[]; approvalId?: string }
+  | { outcome: 'rejected'; by: string[]; reason?: string; approvalId?: string }
+  | { outcome: 'expired'; approvalId?: string };
+
+export async function resolveApproval(
+  deps: {
+    db: Database;
+    audit: AuditLog;
+    enqueueRun: (tx: Queryable, runId: string) => Promise<unknown>;
+    wakeRuns?: () => void;
+  },
+  runId: string,
+  resolution: ApprovalResolution,
+): Promise<Run> {
+  const { db, audit } = deps;
+
+  const result = await db.transaction(async (tx) => {
+    const run = await loadRun(tx, runId);
+    if (!run) throw new SluiceError('not_found', `run ${runId} does not exist`);
+    if (run.state !== 'awaiting_approval') {
+      throw new SluiceError('invalid_input', `run ${runId} is ${run.state}, not waiting for approval`);
+    }
+    const action = run.context.proposal?.action ?? 'unknown';
+    if (resolution.outcome === 'expired') {
+      return commitTransition(tx, audit, run, 'cancelled', {
+        outcome: 'expired',
+        messages: runMessage(run, 'expired', expiredReply(run)),
+        audit: [{ actor: 'system', kind: 'approval.expired', effect: action }],
+      });
+    }
+    if (resolution.outcome === 'rejected') {
+      return commitReply(
+        tx,
+        audit,
+        run,
+        {
+          outcome: 'rejected',
+          finalState: 'done',
+          audit: [
+            {
+              actor: resolution.by.join(','),
+              kind: 'approval.rejected',
+              approvers: resolution.by,
+              effect: action,
+              detail: { reason: resolution.reason ?? null },
+            },
+          ],
+        },
+        rejectedReply(run, resolution.by, resolution.reason),
+      );
+    }
+    const pause = await findBlockingPause(tx, { channelId: run.channelId, action });
+    if (pause) {
+      throw new SluiceError(
+        'paused',
+        `Sluice is paused (${pause.reason}); the approval stays pending until it is resumed`,
+        { retryable: true },
+      );
+    }
+    await recordEffectIntent(tx, { runId: run.id, step: EFFECT_STEP, action });
+    const next = await commitTransition(tx, audit, run, 'executing', {
+      context: {
+        approval: {
+          by: resolution.by,
+          approvalId: resolution.approvalId ?? null,
+          at: new Date().toISOString(),
+        },
+      },
+      audit: [
+        {
+          actor: resolution.by.join(','),
+          kind: 'approval.granted',
+          approvers: resolution.by,
+          effect: action,
+        },
+      ],
+    });
+    await deps.enqueueRun(tx, run.id);
+    return next;
+  });
+  deps.wakeRuns?.();
+  return result;
+}

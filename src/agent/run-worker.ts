@@ -1,0 +1,87 @@
+import type { Database, Queryable } from '../db/database.ts';
+import type { JobKindOptions, JobQueue } from '../jobs/job-queue.ts';
+import type { Logger } from '../logger.ts';
+import type { RunProcessor } from './run-processor.ts';
+import { WORKING_STATES } from './run-state.ts';
+
+/**
+ * Runs as jobs: one job kind, `run`, whose payload names the run. At most one job per run is
+ * queued or running (the run id is the job key), a job that fails is retried by the queue, and
+ * a job given up dead-letters its run. A sweeper re-enqueues runs that sit in a working state
+ * with no job (a job lost in a way the queue could not see), which the job key keeps harmless.
+ */
+
+export const RUN_JOB_KIND = 'run';
+
+export interface RunJobPayload {
+  runId: string;
+}
+
+export async function defineRunJobs(
+  queue: JobQueue,
+  policy: Omit<JobKindOptions, 'uniqueByKey'> = {},
+): Promise<void> {
+  await queue.define(RUN_JOB_KIND, { uniqueByKey: true, ...policy });
+}
+
+/** For the inbox and the processor: enqueue a run's job inside a transaction. */
+export function runEnqueuer(queue: JobQueue): (tx: Queryable, runId: string) => Promise<string | null> {
+  return (tx, runId) => queue.enqueue<RunJobPayload>(RUN_JOB_KIND, { runId }, { key: runId, tx });
+}
+
+export async function startRunWorker(input: {
+  queue: JobQueue;
+  processor: RunProcessor;
+  concurrency: number;
+}): Promise<void> {
+  const { queue, processor } = input;
+  await queue.work<RunJobPayload>(RUN_JOB_KIND, (job) => processor.advance(job.payload.runId, job), {
+    concurrency: input.concurrency,
+    onDeadLetter: (job) => processor.deadLetter(job.payload.runId, { reason: job.reason, error: job.error }),
+  });
+}
+
+/** Sends a dead-lettered run's job back to the queue; false when the run has no dead letter. */
+export async function redriveRun(queue: JobQueue, runId: string): Promise<boolean> {
+  const letters = await queue.deadLetters(RUN_JOB_KIND);
+  const letter = letters.find((l) => (l.payload as RunJobPayload | null)?.runId === runId);
+  return letter ? queue.redrive(letter.id) : false;
+}
+
+export interface StalledRunSweeper {
+  sweep(): Promise<number>;
+  stop(): void;
+}
+
+export function startStalledRunSweeper(input: {
+  db: Database;
+  queue: JobQueue;
+  logger: Logger;
+  /** A working run untouched this long is presumed to have lost its job. */
+  stalledAfterMs?: number;
+  intervalMs?: number;
+}): StalledRunSweeper {
+  const stalledAfterMs = input.stalledAfterMs ?? 15 * 60_000;
+  const sweep = async () => {
+    const stalled = await input.db.query<{ id: string }>(
+      `SELECT id FROM runs WHERE state = ANY($1::text[]) AND updated_at < clock_timestamp() - $2 * interval '1 millisecond'
+        ORDER BY updated_at LIMIT 100`,
+      [[...WORKING_STATES], stalledAfterMs],
+    );
+    let enqueued = 0;
+    for (const { id } of stalled.rows) {
+      const job = await input.queue.enqueue<RunJobPayload>(RUN_JOB_KIND, { runId: id }, { key: id });
+      if (job) enqueued++;
+    }
+    if (enqueued > 0) {
+      input.logger.warn({ enqueued }, 'stalled runs had no job; enqueued them again');
+      input.queue.wake(RUN_JOB_KIND);
+    }
+    return enqueued;
+  };
+  const timer = setInterval(() => {
+    sweep().catch((error: unknown) => input.logger.error({ err: error }, 'stalled-run sweep failed'));
+  }, input.intervalMs ?? 60_000);
+  timer.unref();
+  return { sweep, stop: () => clearInterval(timer) };
+}

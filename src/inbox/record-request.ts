@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/database.ts';
+
+/**
+ * Stores a Slack request in the inbox, and the run it starts, in ONE statement, so the Slack
+ * handler can acknowledge within milliseconds. A second delivery of the same key (a Slack retry,
+ * a replay, a second replica receiving it) inserts nothing: it only counts the delivery and gets
+ * back the original request and run. Retries are never dropped unread, because the first
+ * delivery may be the one that failed before it was stored.
+ */
+
+export type RequestKind = 'command' | 'event' | 'interaction';
+
+/** Where a run's reply goes and what was asked. */
+export interface RunSeed {
+  /** command, event, interaction, schedule, cli ... defaults to the request kind. */
+  origin?: string;
+  teamId?: string | null;
+  channelId?: string | null;
+  userId?: string | null;
+  threadTs?: string | null;
+  text: string;
+}
+
+export interface IncomingRequest {
+  key: string;
+  kind: RequestKind;
+  payload: unknown;
+  receivedAt: Date;
+  /** Present when the request starts a run (commands, mentions, DMs); absent for button clicks. */
+  run?: RunSeed;
+}
+
+export interface RecordedRequest {
+  requestId: number;
+  correlationId: string;
+  /** The run this request started, now or at its first delivery. */
+  runId: string | null;
+  /** True when this delivery was already in the inbox: do nothing more with it. */
+  duplicate: boolean;
+  deliveries: number;
+}
+
+const recordSql = `
+  WITH req AS (
+    INSERT INTO requests (key, kind, payload, correlation_id, run_id, received_at, last_delivery_at)
+    VALUES ($1, $2, $3::jsonb, $4, $5, $6, $6)
+    ON CONFLICT (key) DO UPDATE
+      SET deliveries = requests.deliveries + 1, last_delivery_at = EXCLUDED.last_delivery_at
+    RETURNING id, correlation_id, run_id, deliveries, (xmax = 0) AS inserted
+  ), run AS (
+    INSERT INTO runs (id, request_id, correlation_id, origin, team_id, channel_id, user_id, thread_ts, text,
+                      state, created_at, updated_at)
+    SELECT req.run_id, req.id, req.correlation_id, $7, $8, $9, $10, $11, $12, 'received', $6, $6
+      FROM req WHERE req.inserted AND req.run_id IS NOT NULL
+    RETURNING id
+  ), transition AS (
+    INSERT INTO run_transitions (run_id, from_state, to_state, at)
+    SELECT id, NULL, 'received', $6 FROM run
+  )
+  SELECT id AS request_id, correlation_id, run_id, deliveries, inserted FROM req`;
+
+export async function recordRequest(q: Queryable, input: IncomingRequest): Promise<RecordedRequest> {
+  const seed = input.run;
+  const result = await q.query<{
+    request_id: number;
+    correlation_id: string;
+    run_id: string | null;
+    deliveries: number;
+    inserted: boolean;
+  }>(recordSql, [
+    input.key,
+    input.kind,
+    JSON.stringify(withoutVerificationToken(input.payload ?? null)),
+    randomUUID(),
+    seed ? randomUUID() : null,
+    input.receivedAt,
+    seed?.origin ?? input.kind,
+    seed?.teamId ?? null,
+    seed?.channelId ?? null,
+    seed?.userId ?? null,
+    seed?.threadTs ?? null,
+    seed?.text ?? '',
+  ]);
+  const row = result.rows[0]!;
+  return {
+    requestId: row.request_id,
+    correlationId: row.correlation_id,
+    runId: row.run_id,
+    duplicate: !row.inserted,
+    deliveries: row.deliveries,
+  };
+}
+
+/** Slack's legacy verification token is a credential: it is never stored. */
+function withoutVerificationToken(payload: unknown): unknown {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || !('token' in payload)) {
+    return payload;
+  }
+  const { token: _token, ...rest } = payload as Record<string, unknown>;
+  return rest;
+}
