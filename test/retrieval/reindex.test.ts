@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { createRetrieval } from '../../retrieval/create-retrieval.ts';
+import { loadConfig } from '../../src/config.ts';
+import { detectCapabilities } from '../../src/db/capabilities.ts';
+import { createEmbeddedTestDatabase } from '../support/test-database.ts';
+
+describe('switching embedding models', () => {
+  it('refuses to mix vectors of two models, says to reindex, and reindex fixes it', async () => {
+    const db = await createEmbeddedTestDatabase();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-reindex-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.md'), '# Vault\n\nRotate the staging password in the vault.\n');
+      const capabilities = await detectCapabilities(db);
+      const first = await createRetrieval({ db, config: loadConfig({}).retrieval, capabilities });
+      await first.ingest({ paths: [dir], cwd: dir, prune: false });
+
+      const switched = loadConfig({ SLUICE_EMBEDDINGS_DIMENSIONS: '128' }).retrieval;
+      const second = await createRetrieval({ db, config: switched, capabilities });
+      assert.equal(second.vectorLeg, 'off');
+      assert.match(
+        second.vectorNotice ?? '',
+        /local\/hashed-char-4grams-v1 \(256 dimensions\).*\(128 dimensions\).*sluice reindex/,
+      );
+      const keywordOnly = await second.search({ query: 'staging password' });
+      assert.equal(keywordOnly.mode, 'bm25');
+      assert.ok(keywordOnly.hits.length > 0, 'search still answers, from BM25');
+      await assert.rejects(second.ingest({ paths: [dir], cwd: dir, prune: false }), /sluice reindex/);
+
+      const result = await second.reindex();
+      assert.equal(result.embedded, 1);
+      const { rows } = await db.query<{ dims: number }>(
+        'SELECT vector_dims(embedding) AS dims FROM kb_embeddings',
+      );
+      assert.deepEqual(
+        rows.map((r) => Number(r.dims)),
+        [128],
+      );
+      const third = await createRetrieval({ db, config: switched, capabilities });
+      assert.equal(third.vectorLeg, 'on');
+      const hybrid = await third.search({ query: 'staging password' });
+      assert.equal(hybrid.mode, 'hybrid');
+      assert.equal(hybrid.hits[0]!.legs.vector?.rank, 1);
+    } finally {
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
