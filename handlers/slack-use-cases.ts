@@ -1,6 +1,5 @@
 import type { AgentCommand } from '../src/agent/parse-agent-command.ts';
 import type { ConsoleView } from './blocks/home-view.ts';
-import type { SlackMessage } from './blocks/types.ts';
 
 /**
  * What the Slack transport asks of the core. Handlers ack, validate, call exactly one of these,
@@ -16,7 +15,7 @@ export interface SlackActor {
 
 export interface AcceptedCommand {
   /** Shown to the person at once (ephemeral); the run's real reply follows through the outbox. */
-  reply: SlackMessage;
+  reply: { text: string; blocks?: readonly object[] };
 }
 
 export interface SlackUseCases {
@@ -50,7 +49,7 @@ export interface SlackUseCases {
     reason?: string;
     message: { channel: string; ts: string } | undefined;
     payload: unknown;
-  }): Promise<void>;
+  }): Promise<{ notice?: { text: string } }>;
 
   /** The operator console for the App Home tab. */
   consoleView(actor: { teamId: string; userId: string }): Promise<ConsoleView>;

@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './cli/audit-commands.ts';
 import type { CliContext } from './cli/context.ts';
+import { registerControlCommands } from './cli/control-commands.ts';
 import { registerDoctorCommand } from './cli/doctor-command.ts';
 import { registerMigrateCommand } from './cli/migrate-command.ts';
+import { registerPolicyCommands } from './cli/policy-commands.ts';
+import { registerRetrievalCommands } from './cli/retrieval-commands.ts';
+import { registerRunCommands } from './cli/run-commands.ts';
 import { registerStartCommand } from './cli/start-command.ts';
 import { ConfigError, isSluiceError, UsageError } from './errors.ts';
 import { redactSecrets } from './logger.ts';
@@ -19,7 +24,16 @@ export function buildProgram(context: CliContext): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: context.stdout, writeErr: context.stderr })
     .exitOverride();
-  for (const register of [registerStartCommand, registerMigrateCommand, registerDoctorCommand]) {
+  for (const register of [
+    registerStartCommand,
+    registerMigrateCommand,
+    registerDoctorCommand,
+    registerRetrievalCommands,
+    registerControlCommands,
+    registerAuditCommands,
+    registerRunCommands,
+    registerPolicyCommands,
+  ]) {
     register(program, context);
   }
   for (const command of program.commands)

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
@@ -265,7 +266,19 @@ const retrievalEnvShape = {
   SLUICE_HNSW_EF_CONSTRUCTION: integer('SLUICE_HNSW_EF_CONSTRUCTION', 64, 4, 1000),
   SLUICE_FUSION_K: integer('SLUICE_FUSION_K', 60, 1, 10000),
   SLUICE_FUSION_BM25_WEIGHT: decimal('SLUICE_FUSION_BM25_WEIGHT', 1, 0, 100),
-  SLUICE_FUSION_VECTOR_WEIGHT: decimal('SLUICE_FUSION_VECTOR_WEIGHT', 0.5, 0, 100),
+  // Unset: 1 for Voyage and OpenAI-compatible models, 0.01 for the local embedder.
+  SLUICE_FUSION_VECTOR_WEIGHT: optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || n > 100) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a number from 0 to 100 (got "${raw}"); unset it for 1 (0.01 with the local embedder)`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  }),
   SLUICE_CHUNK_MAX_CHARS: integer('SLUICE_CHUNK_MAX_CHARS', 1500, 200, 100000),
   SLUICE_CHUNK_OVERLAP_CHARS: integer('SLUICE_CHUNK_OVERLAP_CHARS', 200, 0, 10000),
 };
@@ -337,7 +350,10 @@ function retrievalConfigFrom(e: RetrievalEnv): RetrievalConfig {
     fusion: {
       k: e.SLUICE_FUSION_K,
       bm25Weight: e.SLUICE_FUSION_BM25_WEIGHT,
-      vectorWeight: e.SLUICE_FUSION_VECTOR_WEIGHT,
+      // The local embedder is lexical and much weaker than BM25: on SciFact any weight above about
+      // 0.01 lowers hybrid nDCG@10, so by default it only breaks ties. A semantic model gets an
+      // equal say.
+      vectorWeight: e.SLUICE_FUSION_VECTOR_WEIGHT ?? (provider === 'local' ? 0.01 : 1),
     },
     chunking: { maxChars: e.SLUICE_CHUNK_MAX_CHARS, overlapChars: e.SLUICE_CHUNK_OVERLAP_CHARS },
   };
@@ -368,6 +384,152 @@ function retrievalProblems(e: RetrievalEnv): string[] {
 }
 // --- end of retrieval block -------------------------------------------------------------------
 
+// --- Durable runs (src/agent, src/jobs, src/outbox) -----------------------------------------------
+// How many runs one process advances at once, and where operators hear about dead-lettered
+// runs. Documented in .env.example under "Durable runs".
+
+const operatorPattern = /^([UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/;
+
+const durableEnvShape = {
+  SLUICE_RUN_CONCURRENCY: integer('SLUICE_RUN_CONCURRENCY', 4, 1, 64),
+  SLUICE_OPERATORS: optionalString.refine(
+    (v) =>
+      v === undefined ||
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .every((x) => operatorPattern.test(x)),
+    {
+      message:
+        'must be a comma-separated list of Slack user ids (U0123ABCD), user group ids (S0123ABCD) or group handles (@ops-leads); unset it to let everyone pause and resume',
+    },
+  ),
+  SLUICE_ALERT_CHANNEL: optionalString.refine((v) => v === undefined || /^[CG][A-Z0-9]{6,}$/.test(v), {
+    message:
+      "must be one channel id such as C0123ABCD (at the bottom of the channel's details); unset it to tell only the requester",
+  }),
+};
+
+export interface DurableConfig {
+  /** Runs advanced at once by one process. */
+  runConcurrency: number;
+  /** Channel told about every dead-lettered run; undefined: only the requester is told. */
+  alertChannelId: string | undefined;
+  /** Who may pause and resume: user ids, group ids and group handles (without @); empty: everyone. */
+  operators: string[];
+}
+
+function durableConfigFrom(e: z.infer<typeof envSchema>): DurableConfig {
+  const operators = (e.SLUICE_OPERATORS ?? '')
+    .split(',')
+    .map((x) => x.trim().replace(/^@/, ''))
+    .filter(Boolean);
+  return { runConcurrency: e.SLUICE_RUN_CONCURRENCY, alertChannelId: e.SLUICE_ALERT_CHANNEL, operators };
+}
+// --- end of durable runs block -------------------------------------------------------------------
+
+// --- Digests (src/digest) ------------------------------------------------------------------------
+// When digests are posted and where, what to do with slots missed while no scheduler ran, and the
+// declared minutes each action saves (the hours-saved baseline). Documented in .env.example under
+// "Digests" and in docs/digest.md.
+
+const channelIdPattern = /^[CGD][A-Z0-9]{2,}$/;
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function validCron(expr: string): boolean {
+  if (expr.trim().split(/\s+/).length !== 5) return false;
+  try {
+    CronExpressionParser.parse(expr, { tz: 'UTC' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const digestScheduleSchema = z.object({
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'key must be 1-64 letters, digits, dots, colons, dashes or underscores')
+    .optional(),
+  cron: z.string().refine(validCron, 'cron must be a 5-field cron expression such as "0 9 * * 1-5"'),
+  tz: z.string().default('UTC').refine(validTimeZone, 'tz must be an IANA time zone such as Europe/London'),
+  channel: z.string().regex(channelIdPattern, 'channel must be a channel id such as C0123ABCD'),
+  missed: z.enum(['skip', 'catch_up_once']).default('skip'),
+});
+
+export type DigestSchedule = Required<z.infer<typeof digestScheduleSchema>>;
+
+function jsonVariable<T>(name: string, schema: z.ZodType<T>, fallback: T, example: string) {
+  return optionalString.transform((raw, ctx): T => {
+    if (raw === undefined) return fallback;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be JSON such as ${example}; unset ${name} for none` });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const first = parsed.error.issues
+        .map((i) => `${i.path.length ? `[${i.path.join('.')}] ` : ''}${i.message}`)
+        .join('; ');
+      ctx.addIssue({ code: 'custom', message: `${first} (example: ${example})` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+}
+
+const digestEnvShape = {
+  SLUICE_DIGESTS: jsonVariable(
+    'SLUICE_DIGESTS',
+    z.array(digestScheduleSchema).max(50),
+    [],
+    '[{"cron":"0 9 * * 1-5","tz":"Europe/London","channel":"C0123ABCD","missed":"skip"}]',
+  ),
+  SLUICE_DIGEST_BASELINES: jsonVariable(
+    'SLUICE_DIGEST_BASELINES',
+    z.record(
+      z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'keys are action names such as http.request'),
+      z
+        .number()
+        .min(0)
+        .max(24 * 60),
+    ),
+    {},
+    '{"http.request":15,"kb.add_note":5}',
+  ),
+  SLUICE_DIGEST_GRACE_MINUTES: integer('SLUICE_DIGEST_GRACE_MINUTES', 15, 1, 24 * 60),
+};
+
+export interface DigestConfig {
+  /** Key defaults to `<channel>:<cron>:<tz>`; changing the schedule therefore starts a new one. */
+  schedules: DigestSchedule[];
+  /** Declared minutes one successful run of each action saves a person. */
+  baselines: Record<string, number>;
+  /** A slot found due later than this is "missed" (then skipped or caught up once, per schedule). */
+  graceMinutes: number;
+}
+
+function digestConfigFrom(e: z.infer<typeof envSchema>): DigestConfig {
+  return {
+    schedules: e.SLUICE_DIGESTS.map((s) => ({ ...s, key: s.key ?? `${s.channel}:${s.cron}:${s.tz}` })),
+    baselines: e.SLUICE_DIGEST_BASELINES,
+    graceMinutes: e.SLUICE_DIGEST_GRACE_MINUTES,
+  };
+}
+// --- end of digests block ------------------------------------------------------------------------
+
 export const envSchema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
     message:
@@ -395,6 +557,8 @@ export const envSchema = z.object({
   ...llmEnvShape,
   ...actionsEnvShape,
   ...retrievalEnvShape,
+  ...durableEnvShape,
+  ...digestEnvShape,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -416,6 +580,8 @@ export interface Config {
   policyFile: string | undefined;
   actions: ActionsConfig;
   retrieval: RetrievalConfig;
+  durable: DurableConfig;
+  digest: DigestConfig;
   logLevel: (typeof logLevels)[number];
 }
 
@@ -450,6 +616,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     policyFile: e.SLUICE_POLICY_FILE ? path.resolve(cwd, e.SLUICE_POLICY_FILE) : undefined,
     actions: actionsConfigFrom(e, env, cwd),
     retrieval: retrievalConfigFrom(e),
+    durable: durableConfigFrom(e),
+    digest: digestConfigFrom(e),
     logLevel: (e.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'info',
   };
 }

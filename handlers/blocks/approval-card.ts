@@ -1,3 +1,8 @@
+import {
+  type ApprovalButtonValue,
+  decodeApprovalButtonValue,
+  encodeApprovalButtonValue,
+} from '../../src/approvals/button-value.ts';
 import { codeBlock, mrkdwn, plain, splitText, truncate } from './mrkdwn.ts';
 import { groupMention, slackDate, userMention } from './slack-format.ts';
 import { type Block, LIMITS, type SlackMessage } from './types.ts';
@@ -39,26 +44,14 @@ export interface ApprovalCardView {
   pausedReason?: string;
 }
 
-/** The value carried by Approve / Reject: which approval, and the hash of what the voter saw. */
-export interface ApprovalButtonValue {
-  approvalId: string;
-  payloadHash: string;
-}
+export type { ApprovalButtonValue };
 
-export function encodeButtonValue(value: ApprovalButtonValue): string {
-  return JSON.stringify({ a: value.approvalId, h: value.payloadHash });
-}
+/** The Approve / Reject value: a pointer to the stored approval and the hash of what was shown. */
+export const encodeButtonValue = encodeApprovalButtonValue;
 
 /** Parses a button value; anything malformed gives undefined (the vote is then refused). */
 export function decodeButtonValue(raw: unknown): ApprovalButtonValue | undefined {
-  if (typeof raw !== 'string' || raw.length > LIMITS.buttonValue) return undefined;
-  try {
-    const parsed = JSON.parse(raw) as { a?: unknown; h?: unknown };
-    if (typeof parsed.a !== 'string' || typeof parsed.h !== 'string') return undefined;
-    return { approvalId: parsed.a, payloadHash: parsed.h };
-  } catch {
-    return undefined;
-  }
+  return typeof raw === 'string' ? decodeApprovalButtonValue(raw) : undefined;
 }
 
 const riskBadge: Record<ApprovalCardView['risk'], string> = {
@@ -122,7 +115,7 @@ export function buildApprovalCard(card: ApprovalCardView): SlackMessage {
       : statusLine[card.status];
   blocks.push({ type: 'section', text: mrkdwn(`*${truncate(status, 500)}*`) });
   if (card.status === 'pending') {
-    const value = encodeButtonValue({ approvalId: card.approvalId, payloadHash: card.payloadHash });
+    const value = encodeApprovalButtonValue({ approvalId: card.approvalId, payloadHash: card.payloadHash });
     blocks.push({
       type: 'actions',
       block_id: `approval:${card.approvalId}`.slice(0, 255),

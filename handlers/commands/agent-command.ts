@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { App, types } from '@slack/bolt';
 import { parseAgentCommand } from '../../src/agent/parse-agent-command.ts';
 import type { Logger } from '../../src/logger.ts';
 import { buildFailureMessage, buildHelpMessage } from '../blocks/help-message.ts';
@@ -35,7 +35,12 @@ export function registerAgentCommand(app: App, deps: { useCases: SlackUseCases; 
         responseUrl: c.response_url,
         payload: body,
       });
-      await ack({ response_type: 'ephemeral', ...accepted.reply });
+      const { text, blocks } = accepted.reply;
+      await ack({
+        response_type: 'ephemeral',
+        text,
+        ...(blocks ? { blocks: blocks as types.KnownBlock[] } : {}),
+      });
     } catch (error) {
       deps.logger.error({ err: error }, 'could not accept /agent command');
       await ack({

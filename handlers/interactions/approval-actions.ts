@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { encodeApprovalButtonValue } from '../../src/approvals/button-value.ts';
 import type { Logger } from '../../src/logger.ts';
 import { FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL } from '../blocks/answer-blocks.ts';
 import {
@@ -19,7 +20,15 @@ import type { SlackUseCases } from '../slack-use-cases.ts';
  * on the server from stored state, never from the button's value.
  */
 export function registerApprovalActions(app: App, deps: { useCases: SlackUseCases; logger: Logger }): void {
-  const clicked = async (kind: 'approve' | 'helpful' | 'not_helpful', body: unknown) => {
+  const clicked = async (
+    kind: 'approve' | 'helpful' | 'not_helpful',
+    body: unknown,
+    respond: (message: {
+      response_type: 'ephemeral';
+      replace_original: false;
+      text: string;
+    }) => Promise<unknown>,
+  ) => {
     const parsed = blockActionSchema.safeParse(body);
     if (!parsed.success) {
       deps.logger.warn('malformed block action ignored');
@@ -28,7 +37,7 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
     const b = parsed.data;
     const channel = b.container?.channel_id ?? b.channel?.id ?? '';
     const ts = b.container?.message_ts ?? b.message?.ts;
-    await deps.useCases.acceptInteraction({
+    const { notice } = await deps.useCases.acceptInteraction({
       key: `interaction:${b.trigger_id}`,
       actor: { teamId: b.team?.id ?? '', userId: b.user.id, channelId: channel },
       kind,
@@ -36,18 +45,23 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
       message: ts ? { channel, ts } : undefined,
       payload: body,
     });
+    // Only the person who clicked sees why a vote did not count.
+    if (notice)
+      await respond({ response_type: 'ephemeral', replace_original: false, text: notice.text }).catch(
+        () => {},
+      );
   };
 
-  app.action(APPROVE_ACTION, async ({ ack, body }) => {
-    await clicked('approve', body);
+  app.action(APPROVE_ACTION, async ({ ack, body, respond }) => {
+    await clicked('approve', body, respond);
     await ack();
   });
-  app.action(FEEDBACK_HELPFUL, async ({ ack, body }) => {
-    await clicked('helpful', body);
+  app.action(FEEDBACK_HELPFUL, async ({ ack, body, respond }) => {
+    await clicked('helpful', body, respond);
     await ack();
   });
-  app.action(FEEDBACK_NOT_HELPFUL, async ({ ack, body }) => {
-    await clicked('not_helpful', body);
+  app.action(FEEDBACK_NOT_HELPFUL, async ({ ack, body, respond }) => {
+    await clicked('not_helpful', body, respond);
     await ack();
   });
 
@@ -99,7 +113,10 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
         channelId: origin.channel ?? '',
       },
       kind: 'reject',
-      value: JSON.stringify({ a: origin.approvalId ?? '', h: origin.payloadHash ?? '' }),
+      value: encodeApprovalButtonValue({
+        approvalId: origin.approvalId ?? '',
+        payloadHash: origin.payloadHash ?? '',
+      }),
       reason: reason.slice(0, 1000),
       message: origin.channel && origin.ts ? { channel: origin.channel, ts: origin.ts } : undefined,
       payload: body,

@@ -16,7 +16,7 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       context.stderr(`Sluice is running at ${app.url} (database: ${app.db.kind}, ${app.db.location})\n`);
       if (config.slack.mode === 'local') {
         context.stderr(
-          'No Slack credentials: to connect Slack set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); see README.md\n',
+          `Local workspace (not Slack): open ${app.url} in a browser. To connect Slack instead, set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); see README.md\n`,
         );
       }
       await waitForShutdownSignal();

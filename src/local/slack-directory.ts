@@ -71,6 +71,7 @@ export interface SlackDirectory {
   channel(ref: string): SlackChannel | undefined;
   channels(): SlackChannel[];
   usergroup(id: string): SlackUsergroupSeed | undefined;
+  usergroups(): SlackUsergroupSeed[];
   isMember(channel: SlackChannel, userId: string): boolean;
   /** The user as `users.info` returns it. */
   userObject(id: string): Record<string, unknown> | undefined;
@@ -121,6 +122,7 @@ export function createSlackDirectory(
     },
     channels: () => [...channels.values()],
     usergroup: (id) => usergroups.get(id),
+    usergroups: () => [...usergroups.values()],
     isMember(channel, userId) {
       if (channel.isIm) return channel.imUser === userId || userId === identity.botUserId;
       if (userId === identity.botUserId) return channel.botIsMember;

@@ -238,3 +238,27 @@ export function viewSubmissionPayload(
     enterprise: null,
   };
 }
+
+export interface ViewClosedInput {
+  user: InteractionUser;
+  view: Json;
+  isCleared?: boolean;
+}
+
+/** Sent only for views opened with `notify_on_close: true`, when the person closes them. */
+export function viewClosedPayload(
+  input: ViewClosedInput,
+  workspace: SlackWorkspaceIdentity = localWorkspaceIdentity,
+): Json {
+  return {
+    type: 'view_closed',
+    team: { id: workspace.teamId, domain: workspace.teamDomain },
+    user: userBlock(input.user, workspace),
+    api_app_id: workspace.appId,
+    token: LEGACY_VERIFICATION_TOKEN,
+    view: input.view,
+    is_cleared: input.isCleared ?? false,
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}

@@ -1,4 +1,5 @@
 import {
+  flagArg,
   jsonArg,
   requireScope,
   type SlackMethodContext,
@@ -8,7 +9,7 @@ import {
 import { invalidArguments, SlackMethodError } from './slack-method-error.ts';
 
 /**
- * `auth.test`, `users.info`, `usergroups.users.list` and the assistant thread methods
+ * `auth.test`, `users.info`, `usergroups.list`, `usergroups.users.list` and the assistant thread methods
  * (`assistant.threads.setStatus`, `assistant.threads.setSuggestedPrompts`).
  */
 
@@ -39,6 +40,28 @@ const usergroupUsers: SlackMethodHandler = (args, ctx) => {
   const group = id ? ctx.directory.usergroup(id) : undefined;
   if (!group) throw new SlackMethodError('no_such_subteam');
   return { users: [...group.users] };
+};
+
+/** `usergroups.list`: the workspace's groups; with `include_users`, each group's members too. */
+const usergroupsList: SlackMethodHandler = (args, ctx) => {
+  requireScope(ctx, 'usergroups:read');
+  const withUsers = flagArg(args, 'include_users');
+  const withDisabled = flagArg(args, 'include_disabled');
+  return {
+    usergroups: ctx.directory
+      .usergroups()
+      .filter((g) => withDisabled || !g.disabled)
+      .map((g) => ({
+        id: g.id,
+        team_id: ctx.identity.teamId,
+        is_usergroup: true,
+        name: g.name ?? g.handle,
+        handle: g.handle,
+        date_delete: g.disabled ? 1 : 0,
+        user_count: g.users.length,
+        ...(withUsers ? { users: [...g.users] } : {}),
+      })),
+  };
 };
 
 /** The documented refusals of the assistant methods carry a human `detail`. */
@@ -91,6 +114,7 @@ export const workspaceMethods: Record<string, SlackMethodHandler> = {
   'auth.test': authTest,
   'users.info': usersInfo,
   'usergroups.users.list': usergroupUsers,
+  'usergroups.list': usergroupsList,
   'assistant.threads.setStatus': setStatus,
   'assistant.threads.setSuggestedPrompts': setSuggestedPrompts,
 };

@@ -20,6 +20,8 @@ import {
   type SlackBlock,
   type SlackMetadata,
   type SlackUser,
+  type SlackUsergroup,
+  usergroupsListResultSchema,
   usergroupUsersResultSchema,
   userInfoResultSchema,
   type ViewResult,
@@ -111,6 +113,8 @@ export interface SlackWebApiClient {
   replies(args: PageArgs & { ts: string }): Promise<MessagesPage>;
   userInfo(userId: string): Promise<SlackUser>;
   usergroupUsers(usergroupId: string): Promise<string[]>;
+  /** Every enabled user group with its members (`usergroups.list` with include_users). */
+  usergroupsList(): Promise<SlackUsergroup[]>;
   authTest(): Promise<AuthTestResult>;
   setAssistantStatus(args: { channel_id: string; thread_ts: string; status: string }): Promise<void>;
   setSuggestedPrompts(args: {
@@ -202,6 +206,8 @@ export function createSlackWebApiClient(options: SlackWebApiClientOptions): Slac
     userInfo: async (user) => (await call('users.info', { user }, userInfoResultSchema)).user,
     usergroupUsers: async (usergroup) =>
       (await call('usergroups.users.list', { usergroup }, usergroupUsersResultSchema)).users,
+    usergroupsList: async () =>
+      (await call('usergroups.list', { include_users: true }, usergroupsListResultSchema)).usergroups,
     authTest: () => call('auth.test', {}, authTestResultSchema),
     setAssistantStatus: async (args) => {
       await call('assistant.threads.setStatus', args, okResultSchema);

@@ -95,6 +95,13 @@ export const userInfoResultSchema = z.looseObject({
 });
 export type SlackUser = z.infer<typeof userInfoResultSchema>['user'];
 
+export const usergroupsListResultSchema = z.looseObject({
+  usergroups: z.array(
+    z.looseObject({ id: z.string(), handle: z.string(), users: z.array(z.string()).optional() }),
+  ),
+});
+export type SlackUsergroup = z.infer<typeof usergroupsListResultSchema>['usergroups'][number];
+
 export const usergroupUsersResultSchema = z.looseObject({ users: z.array(z.string()) });
 
 export const authTestResultSchema = z.looseObject({

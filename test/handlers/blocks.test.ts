@@ -142,10 +142,15 @@ describe('approval cards', () => {
     ]) {
       assert.equal(decodeButtonValue(raw), undefined, String(raw).slice(0, 20));
     }
-    assert.deepEqual(decodeButtonValue(encodeButtonValue({ approvalId: 'a', payloadHash: 'h' })), {
+    const hash = 'f'.repeat(64);
+    assert.deepEqual(decodeButtonValue(encodeButtonValue({ approvalId: 'a', payloadHash: hash })), {
       approvalId: 'a',
-      payloadHash: 'h',
+      payloadHash: hash,
     });
+    assert.equal(
+      decodeButtonValue(encodeButtonValue({ approvalId: 'a', payloadHash: 'not-a-hash' })),
+      undefined,
+    );
   });
 
   it('ask for a rejection reason in a valid modal', () => {

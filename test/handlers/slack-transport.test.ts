@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { APPROVE_ACTION, REJECT_ACTION, REJECT_MODAL } from '../../handlers/blocks/approval-card.ts';
+import {
+  APPROVE_ACTION,
+  encodeButtonValue,
+  REJECT_ACTION,
+  REJECT_MODAL,
+} from '../../handlers/blocks/approval-card.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../handlers/create-slack-app.ts';
 import type { SlackUseCases } from '../../handlers/slack-use-cases.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
@@ -17,6 +22,7 @@ import { createTestLogger } from '../support/test-logger.ts';
  */
 
 const signingSecret = 'test-signing-secret';
+const buttonValue = encodeButtonValue({ approvalId: 'ap_1', payloadHash: 'a'.repeat(64) });
 const received: { method: string; input: Record<string, unknown> }[] = [];
 
 const recordingCore: SlackUseCases = {
@@ -29,6 +35,7 @@ const recordingCore: SlackUseCases = {
   },
   async acceptInteraction(input) {
     received.push({ method: 'acceptInteraction', input });
+    return {};
   },
   async consoleView() {
     return {
@@ -215,21 +222,21 @@ describe('interactions', () => {
   it('carries an Approve click to the core with its value, message and trigger-derived key', async () => {
     const sent = await driver.blockAction({
       user: { id: 'U0BOB' },
-      action: { action_id: APPROVE_ACTION, value: '{"a":"ap_1","h":"abc"}' },
+      action: { action_id: APPROVE_ACTION, value: buttonValue },
       message: { channel: 'C0OPS', ts: '1700000000.000400' },
     });
     assert.equal(sent.status, 200);
     const input = received[0]!.input as { key: string; kind: string; value: string; message: unknown };
     assert.equal(input.key, `interaction:${sent.triggerId}`);
     assert.equal(input.kind, 'approve');
-    assert.equal(input.value, '{"a":"ap_1","h":"abc"}');
+    assert.equal(input.value, buttonValue);
     assert.deepEqual(input.message, { channel: 'C0OPS', ts: '1700000000.000400' });
   });
 
   it('opens the reason modal on Reject, then stores the reason on submit', async () => {
     const click = await driver.blockAction({
       user: { id: 'U0BOB' },
-      action: { action_id: REJECT_ACTION, value: '{"a":"ap_1","h":"abc"}' },
+      action: { action_id: REJECT_ACTION, value: buttonValue },
       message: { channel: 'C0OPS', ts: '1700000000.000500' },
     });
     assert.equal(click.status, 200);
@@ -248,7 +255,7 @@ describe('interactions', () => {
     const input = received[0]!.input as { kind: string; reason: string; value: string; message: unknown };
     assert.equal(input.kind, 'reject');
     assert.equal(input.reason, 'wrong environment');
-    assert.deepEqual(JSON.parse(input.value), { a: 'ap_1', h: 'abc' });
+    assert.equal(input.value, buttonValue);
     assert.deepEqual(input.message, { channel: 'C0OPS', ts: '1700000000.000500' });
   });
 

@@ -1,0 +1,56 @@
+import type { DigestRenderer } from '../digest/digest-to-render.ts';
+import type { ReplyDraft } from './run-steps.ts';
+
+/**
+ * How the core's results become Slack messages. The Block Kit builders live with the Slack
+ * transport (handlers/blocks); the composition root passes them in, so the core never imports
+ * the transport and the transport's builders stay pure.
+ */
+
+export interface AnswerToRender {
+  runId: string;
+  text: string;
+  citations: { n: number; source: string; heading?: string; link?: string }[];
+  mode: 'model' | 'fallback' | 'no-model';
+}
+
+export interface ApprovalCardToRender {
+  approvalId: string;
+  runId: string;
+  action: string;
+  params: Record<string, unknown>;
+  payloadHash: string;
+  risk: 'low' | 'medium' | 'high';
+  ruleId: string;
+  reason: string;
+  requester: string;
+  approvers: { users: string[]; groups: string[] };
+  quorum: number;
+  requesterMayApprove: boolean;
+  expiresAt: Date;
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'frozen' | 'cancelled';
+  votes: { userId: string; vote: 'approve' | 'reject'; at: Date; reason?: string }[];
+  pausedReason?: string;
+}
+
+export interface ReplyRenderers {
+  answer(answer: AnswerToRender): ReplyDraft;
+  unknown(runId: string, question: string): ReplyDraft;
+  approvalCard(card: ApprovalCardToRender): ReplyDraft;
+  digest: DigestRenderer;
+}
+
+/** Plain-text renderers, for the CLI and tests that do not care about Block Kit. */
+export const plainRenderers: ReplyRenderers = {
+  answer: (a) => ({
+    text: `${a.text}\n${a.citations.map((c) => `[${c.n}] ${c.source}${c.heading ? ` › ${c.heading}` : ''}`).join('\n')}`,
+  }),
+  unknown: (runId, question) => ({ text: `I could not find anything about "${question}" (run ${runId}).` }),
+  approvalCard: (c) => ({
+    text: `Approval needed: ${c.action} (${c.reason}); ${c.quorum} approval(s) required.`,
+  }),
+  digest: (d) => ({
+    text: `Sluice digest: ${d.figures.runs.total} runs, ${d.figures.runs.succeeded} succeeded, ${d.figures.runs.failed} failed.`,
+    blocks: [],
+  }),
+};

@@ -1,0 +1,371 @@
+import { randomUUID } from 'node:crypto';
+import type { ActionRegistry } from '../actions/action-registry.ts';
+import { getApproval } from '../approvals/approval-rows.ts';
+import { decodeApprovalButtonValue } from '../approvals/button-value.ts';
+import { castVote } from '../approvals/cast-vote.ts';
+import { listActivePauses } from '../control/active-pauses.ts';
+import type { KillSwitch } from '../control/kill-switch.ts';
+import type { PauseScope as ControlScope } from '../control/pause-scope.ts';
+import type { Database } from '../db/database.ts';
+import type { DigestService } from '../digest/digest-service.ts';
+import type { Inbox } from '../inbox/create-inbox.ts';
+import type { Logger } from '../logger.ts';
+import { enqueueOutbox } from '../outbox/outbox-message.ts';
+import { approvalCardView } from './approval-card-view.ts';
+import type { AgentCommand, PauseScope } from './parse-agent-command.ts';
+import type { ReplyRenderers } from './reply-renderers.ts';
+import type { RunProcessor } from './run-processor.ts';
+import { getRunStats, today } from './run-stats.ts';
+import type { ReplyDraft } from './run-steps.ts';
+
+/**
+ * The use cases the Slack transport calls (handlers/slack-use-cases.ts describes them): store
+ * what arrived, act on the kill switch at once, count votes on the server, and read the console.
+ * Every `accept…` has stored the request durably before it returns, so the handler may ack.
+ */
+
+export interface SlackActor {
+  teamId: string;
+  userId: string;
+  channelId: string;
+}
+
+export interface SlackCoreDeps {
+  db: Database;
+  inbox: Inbox;
+  killSwitch: KillSwitch;
+  processor: RunProcessor;
+  registry: ActionRegistry;
+  render: ReplyRenderers;
+  groupsOf: (userId: string) => Promise<string[]>;
+  /** Who may pause and resume (user ids, group ids, group handles); empty means everyone. */
+  operators: readonly string[];
+  /** On-demand digests; absent when this process does not post them. */
+  digests?: Pick<DigestService, 'digestNow'>;
+  /** For the console: retrieval and model modes, and the daily spend ceiling. */
+  modes: () => {
+    retrievalMode: 'hybrid' | 'keyword-only';
+    modelMode: 'model' | 'no-model';
+    dayCeilingUsd: number | undefined;
+  };
+  logger: Logger;
+  now?: () => Date;
+}
+
+export function createSlackCore(deps: SlackCoreDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  const toControlScope = (scope: PauseScope): ControlScope =>
+    scope.kind === 'global'
+      ? { kind: 'global' }
+      : scope.kind === 'channel'
+        ? { kind: 'channel', value: scope.channelId }
+        : { kind: 'action', value: scope.action };
+
+  async function mayOperate(userId: string): Promise<boolean> {
+    if (deps.operators.length === 0 || deps.operators.includes(userId)) return true;
+    const groups = await deps.groupsOf(userId);
+    return groups.some((g) => deps.operators.includes(g));
+  }
+
+  const operatorsText = () =>
+    deps.operators
+      .map((o) => (/^[UW]/.test(o) ? `<@${o}>` : /^S/.test(o) ? `<!subteam^${o}>` : `@${o}`))
+      .join(', ');
+
+  async function startRun(input: {
+    key: string;
+    kind: 'command' | 'event';
+    actor: SlackActor;
+    origin: string;
+    text: string;
+    threadTs?: string | null;
+    payload: unknown;
+  }) {
+    return deps.inbox.accept({
+      key: input.key,
+      kind: input.kind,
+      payload: input.payload,
+      receivedAt: now(),
+      run: {
+        origin: input.origin,
+        teamId: input.actor.teamId,
+        channelId: input.actor.channelId,
+        userId: input.actor.userId,
+        threadTs: input.threadTs ?? null,
+        text: input.text,
+      },
+    });
+  }
+
+  async function statusText(): Promise<string> {
+    const pauses = await listActivePauses(deps.db);
+    const stats = await getRunStats(deps.db, today(now()));
+    const lines = [
+      pauses.length > 0
+        ? pauses
+            .map(
+              (p) =>
+                `⏸️ Paused (${p.scopeKind}${p.scopeValue ? ` ${p.scopeValue}` : ''}) by <@${p.pausedBy}>: ${p.reason}`,
+            )
+            .join('\n')
+        : '▶️ Running: side effects are allowed.',
+      `Runs today: ${stats.total} (${stats.succeeded} succeeded, ${stats.failed} failed, ${stats.inProgress} in progress).`,
+      `Latency p50 / p95: ${stats.latencyMs.p50 ?? '—'} / ${stats.latencyMs.p95 ?? '—'} ms. Spend today: $${stats.costUsd.toFixed(4)}.`,
+      `Dead letters: ${stats.deadLetteredRuns}.`,
+    ];
+    return lines.join('\n');
+  }
+
+  return {
+    async acceptCommand(input: {
+      key: string;
+      actor: SlackActor;
+      command: AgentCommand;
+      rawText: string;
+      responseUrl: string;
+      payload: unknown;
+    }): Promise<{ reply: ReplyDraft }> {
+      const { command, actor } = input;
+      switch (command.kind) {
+        case 'ask':
+        case 'do':
+        case 'request': {
+          const text = command.kind === 'ask' ? command.question : command.text;
+          const recorded = await startRun({
+            key: input.key,
+            kind: 'command',
+            actor,
+            origin: `command:${command.kind}`,
+            text,
+            payload: input.payload,
+          });
+          const verb = recorded.duplicate ? 'Already on it' : 'On it';
+          return { reply: { text: `${verb}: I will reply in this channel (run \`${recorded.runId}\`).` } };
+        }
+        case 'pause': {
+          if (!(await mayOperate(actor.userId))) {
+            await deps.killSwitch.refuse({ action: 'pause', by: actor.userId, reason: 'not an operator' });
+            return {
+              reply: { text: `Only Sluice operators may pause (${operatorsText()}); ask one of them.` },
+            };
+          }
+          const { pause, alreadyPaused } = await deps.killSwitch.pause({
+            scope: toControlScope(command.scope),
+            reason: command.reason,
+            by: actor.userId,
+          });
+          return {
+            reply: {
+              text: alreadyPaused
+                ? `Already paused (${pause.scopeKind}) by <@${pause.pausedBy}>: ${pause.reason}.`
+                : `⏸️ Paused (${pause.scopeKind}${pause.scopeValue ? ` ${pause.scopeValue}` : ''}): ${pause.reason}. No side effect in this scope will start until \`/agent resume\`.`,
+            },
+          };
+        }
+        case 'resume': {
+          if (!(await mayOperate(actor.userId))) {
+            await deps.killSwitch.refuse({ action: 'resume', by: actor.userId, reason: 'not an operator' });
+            return {
+              reply: { text: `Only Sluice operators may resume (${operatorsText()}); ask one of them.` },
+            };
+          }
+          const { resumed } = await deps.killSwitch.resume({
+            scope: toControlScope(command.scope),
+            by: actor.userId,
+          });
+          return {
+            reply: {
+              text: resumed
+                ? `▶️ Resumed (${resumed.scopeKind}). Requests made while paused were cancelled; ask again if still needed.`
+                : 'Nothing to resume: that scope was not paused.',
+            },
+          };
+        }
+        case 'status':
+          return { reply: { text: await statusText() } };
+        case 'digest': {
+          if (!deps.digests) {
+            return {
+              reply: {
+                text: 'This Sluice process does not post digests; `/agent status` shows today so far.',
+              },
+            };
+          }
+          const target = command.toChannel ? actor.channelId : actor.userId;
+          const { posted } = await deps.digests.digestNow({
+            channelId: target,
+            key: input.key,
+            requestedBy: actor.userId,
+          });
+          return {
+            reply: {
+              text: posted
+                ? `Digest of the last 24 hours on its way to ${command.toChannel ? 'this channel' : 'you in a direct message'}.`
+                : 'That digest was already requested; it is on its way.',
+            },
+          };
+        }
+        case 'help':
+          return { reply: { text: 'Try `/agent help`.' } };
+      }
+    },
+
+    async acceptMessage(input: {
+      key: string;
+      actor: SlackActor;
+      surface: 'mention' | 'dm' | 'assistant';
+      text: string;
+      ts: string;
+      threadTs: string | undefined;
+      payload: unknown;
+    }): Promise<void> {
+      await startRun({
+        key: input.key,
+        kind: 'event',
+        actor: input.actor,
+        origin: `${input.surface}:request`,
+        text: input.text,
+        // Replies go in the thread the person wrote in (a new thread under their message).
+        threadTs: input.threadTs ?? input.ts,
+        payload: input.payload,
+      });
+    },
+
+    async acceptInteraction(input: {
+      key: string;
+      actor: SlackActor;
+      kind: 'approve' | 'reject' | 'helpful' | 'not_helpful';
+      value: string;
+      reason?: string;
+      message: { channel: string; ts: string } | undefined;
+      payload: unknown;
+    }): Promise<{ notice?: ReplyDraft }> {
+      const recorded = await deps.inbox.accept({
+        key: input.key,
+        kind: 'interaction',
+        payload: input.payload,
+        receivedAt: now(),
+      });
+      if (recorded.duplicate) return {};
+      if (input.kind === 'helpful' || input.kind === 'not_helpful') {
+        await deps.db.query(
+          `INSERT INTO answer_feedback (run_id, user_id, helpful, at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (run_id, user_id) DO UPDATE SET helpful = EXCLUDED.helpful, at = EXCLUDED.at`,
+          [input.value.slice(0, 64), input.actor.userId, input.kind === 'helpful', now()],
+        );
+        return { notice: { text: 'Thanks: your feedback is recorded.' } };
+      }
+      const button = decodeApprovalButtonValue(input.value);
+      if (!button) return { notice: { text: 'That button was not one Sluice made; nothing was done.' } };
+      const result = await castVote(
+        deps.db,
+        {
+          approvalId: button.approvalId,
+          voter: input.actor.userId,
+          choice: input.kind,
+          payloadHash: button.payloadHash,
+          ...(input.reason ? { reason: input.reason } : {}),
+        },
+        { resolveGroups: deps.groupsOf, now: now() },
+      );
+      if (!result.verdict.ok || !result.approval) {
+        return {
+          notice: {
+            text: `Your vote was not counted: ${result.verdict.ok ? 'unknown approval' : result.verdict.reason}.`,
+          },
+        };
+      }
+      const approval = result.approval;
+      const verdict = result.verdict;
+      await refreshCard(approval.id);
+      if (approval.runId && (verdict.outcome === 'approved' || verdict.outcome === 'rejected')) {
+        const choice = verdict.outcome === 'approved' ? 'approve' : 'reject';
+        const by = approval.votes.filter((v) => v.choice === choice).map((v) => v.voter);
+        await deps.processor.resolveApproval(
+          approval.runId,
+          verdict.outcome === 'approved'
+            ? { outcome: 'approved', by, approvalId: approval.id }
+            : {
+                outcome: 'rejected',
+                by,
+                approvalId: approval.id,
+                ...(input.reason ? { reason: input.reason } : {}),
+              },
+        );
+      }
+      return {};
+    },
+
+    async consoleView(_actor: { teamId: string; userId: string }) {
+      const [pauses, stats, pending] = await Promise.all([
+        listActivePauses(deps.db),
+        getRunStats(deps.db, { ...today(now()), errorLimit: 10 }),
+        deps.db.query<{ id: string; action: string; requester: string; expires_at: Date }>(
+          "SELECT id, action, requester, expires_at FROM approvals WHERE status = 'pending' ORDER BY expires_at LIMIT 20",
+        ),
+      ]);
+      const modes = deps.modes();
+      return {
+        pauses: pauses.map((p) => ({
+          scope: p.scopeKind === 'global' ? 'everything' : `${p.scopeKind} ${p.scopeValue}`,
+          reason: p.reason,
+          by: p.pausedBy,
+          since: p.pausedAt,
+        })),
+        retrievalMode: modes.retrievalMode,
+        modelMode: modes.modelMode,
+        today: {
+          runs: stats.total,
+          succeeded: stats.succeeded,
+          failed: stats.failed,
+          p50Ms: stats.latencyMs.p50 ?? undefined,
+          p95Ms: stats.latencyMs.p95 ?? undefined,
+          spendUsd: stats.costUsd,
+          ceilingUsd: modes.dayCeilingUsd,
+        },
+        pendingApprovals: pending.rows.map((r) => ({
+          approvalId: r.id,
+          action: r.action,
+          requester: r.requester,
+          expiresAt: r.expires_at,
+        })),
+        deadLetterDepth: stats.deadLetteredRuns,
+        lastErrors: stats.lastErrors.map((e) => ({
+          runId: e.runId,
+          at: e.at,
+          message: e.message ?? e.code ?? e.state,
+        })),
+        generatedAt: now(),
+      };
+    },
+  };
+
+  /** Updates the approval card in place through the outbox, from the stored approval. */
+  async function refreshCard(approvalId: string): Promise<void> {
+    const approval = await getApproval(deps.db, approvalId);
+    if (!approval?.runId) return;
+    const pauses = await listActivePauses(deps.db);
+    const blocking = pauses.find(
+      (p) =>
+        p.scopeKind === 'global' ||
+        (p.scopeKind === 'channel' && p.scopeValue === approval.channel) ||
+        (p.scopeKind === 'action' && p.scopeValue === approval.action),
+    );
+    const risk = deps.registry.get(approval.action)?.risk ?? 'high';
+    const card = deps.render.approvalCard(approvalCardView(approval, risk, blocking?.reason));
+    await deps.db.transaction((tx) =>
+      enqueueOutbox(tx, {
+        operation: 'update',
+        key: `${approval.runId}:approval-card:update:${randomUUID()}`,
+        targetKey: `${approval.runId}:approval-card`,
+        runId: approval.runId,
+        channelId: approval.channel,
+        text: card.text,
+        ...(card.blocks ? { blocks: card.blocks } : {}),
+      }),
+    );
+  }
+}
+
+export type SlackCore = ReturnType<typeof createSlackCore>;

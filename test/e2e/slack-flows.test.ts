@@ -1,0 +1,312 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { APPROVE_ACTION, REJECT_ACTION, REJECT_MODAL } from '../../handlers/blocks/approval-card.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { SlackDoubleCall } from '../../src/local/slack-web-api-double.ts';
+import { createEmbeddedTestDatabase } from '../support/test-database.ts';
+import { eventually, type Harness, OPS_CHANNEL, startHarness, USERS } from './support/sluice-harness.ts';
+
+/**
+ * The Slack flows end to end: signed requests through the real Bolt transport, the real core on
+ * an embedded database (no model: the declared no-model mode), the Slack double as Slack and a
+ * local server as the deploy API. Each test asserts the Web API calls Sluice made.
+ */
+
+let db: Database;
+let h: Harness;
+
+before(async () => {
+  db = await createEmbeddedTestDatabase();
+  h = await startHarness(db);
+});
+
+after(async () => {
+  await h.stop();
+  await db.close();
+});
+
+const posts = (channel = OPS_CHANNEL) =>
+  h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && c.status === 200);
+const text = (call: SlackDoubleCall) => JSON.stringify(call.args);
+
+async function replyAfter(count: number, pattern: RegExp): Promise<SlackDoubleCall> {
+  return eventually(`a post matching ${pattern}`, () =>
+    posts()
+      .slice(count)
+      .find((c) => pattern.test(text(c))),
+  );
+}
+
+describe('/agent ask', () => {
+  it('answers with numbered citations from the knowledge base, without a model', async () => {
+    const before = posts().length;
+    const ack = await h.driver.command({
+      command: '/agent',
+      text: 'ask how do I rotate the staging database password?',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    assert.equal(ack.status, 200);
+    assert.match(JSON.stringify(ack.json()), /On it/);
+    const answer = await replyAfter(before, /staging-database/);
+    const blocks = JSON.stringify(answer.args.blocks);
+    assert.match(blocks, /\[1\]/);
+    assert.match(blocks, /vault write/);
+    assert.match(blocks, /No model available/);
+    assert.equal(String(answer.args.unfurl_links), 'false');
+  });
+
+  it('says plainly when nothing matches', async () => {
+    const before = posts().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'ask zebra xylophone quasar',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    await replyAfter(before, /will not guess/);
+  });
+});
+
+describe('/agent do', () => {
+  it('runs an allowed staging action once and replies in the channel', async () => {
+    const before = posts().length;
+    const calls = h.deployCalls.length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=restart-service params.service=payments-worker params.environment=staging',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    await replyAfter(before, /Done/);
+    assert.equal(h.deployCalls.length, calls + 1);
+    const call = h.deployCalls.at(-1)!;
+    assert.equal(call.method, 'POST');
+    assert.match(call.url, /\/environments\/staging\/services\/payments-worker\/restart/);
+    assert.ok(call.idempotencyKey, 'the endpoint receives an Idempotency-Key');
+  });
+
+  it('escalates production: the requester cannot approve, two ops leads can, and the effect runs once', async () => {
+    const before = posts().length;
+    const calls = h.deployCalls.length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=restart-service params.service=payments-worker params.environment=production',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    const card = await replyAfter(before, /Approval needed/);
+    const blocks = card.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
+    const approve = blocks
+      .find((b) => b.type === 'actions')!
+      .elements!.find((e) => e.action_id === APPROVE_ACTION)!;
+    const message = {
+      channel: OPS_CHANNEL,
+      ts: String(card.response && (card.response as { ts: string }).ts),
+    };
+
+    const own = await h.driver.blockAction({
+      user: { id: USERS.alice },
+      action: { action_id: APPROVE_ACTION, value: approve.value },
+      message,
+    });
+    assert.equal(own.status, 200);
+    await eventually('a refusal for the requester', () =>
+      h.slack.calls.find((c) => c.method === 'response_url' && /not counted/.test(JSON.stringify(c.args))),
+    );
+
+    await h.driver.blockAction({
+      user: { id: USERS.bob },
+      action: { action_id: APPROVE_ACTION, value: approve.value },
+      message,
+    });
+    await eventually('the card updated with one approval', () =>
+      h.slack.callsTo('chat.update').find((c) => /1 of 2 approvals/.test(JSON.stringify(c.args))),
+    );
+    assert.equal(h.deployCalls.length, calls, 'one approval is not enough');
+
+    await h.driver.blockAction({
+      user: { id: USERS.carol },
+      action: { action_id: APPROVE_ACTION, value: approve.value },
+      message,
+    });
+    await replyAfter(before, /Done/);
+    assert.equal(h.deployCalls.length, calls + 1);
+    assert.match(h.deployCalls.at(-1)!.url, /environments\/production/);
+    const decided = await eventually('the card updated as approved', () =>
+      h.slack
+        .callsTo('chat.update')
+        .find((c) => c.args.ts === message.ts && /✅ Approved\*/.test(JSON.stringify(c.args))),
+    );
+    assert.ok(!JSON.stringify(decided.args.blocks).includes('"actions"'), 'a decided card has no buttons');
+    // A late click changes nothing.
+    await h.driver.blockAction({
+      user: { id: USERS.dave },
+      action: { action_id: APPROVE_ACTION, value: approve.value },
+      message,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(h.deployCalls.length, calls + 1);
+  });
+
+  it('rejects with a reason from the modal, and nothing runs', async () => {
+    const before = posts().length;
+    const calls = h.deployCalls.length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=restart-service params.service=ledger params.environment=production',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    const card = await replyAfter(before, /Approval needed/);
+    const blocks = card.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
+    const reject = blocks
+      .find((b) => b.type === 'actions')!
+      .elements!.find((e) => e.action_id === REJECT_ACTION)!;
+    const message = { channel: OPS_CHANNEL, ts: (card.response as { ts: string }).ts };
+    await h.driver.blockAction({
+      user: { id: USERS.bob },
+      action: { action_id: REJECT_ACTION, value: reject.value },
+      message,
+    });
+    const opened = await eventually('the reason modal', () => h.slack.callsTo('views.open').at(-1));
+    const view = opened.args.view as { callback_id: string; private_metadata: string };
+    assert.equal(view.callback_id, REJECT_MODAL);
+    await h.driver.viewSubmission({
+      user: { id: USERS.bob },
+      view: { id: 'V0E2EREJ01', callback_id: REJECT_MODAL, private_metadata: view.private_metadata },
+      values: { reason: { reason_input: { type: 'plain_text_input', value: 'ledger is mid-migration' } } },
+    });
+    await replyAfter(before, /Rejected by .*ledger is mid-migration/);
+    assert.equal(h.deployCalls.length, calls);
+  });
+
+  it('denies what the policy forbids, naming the rule', async () => {
+    const before = posts().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=delete-service params.service=x params.environment=staging',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    await replyAfter(before, /Not done/);
+  });
+});
+
+describe('/agent pause and resume', () => {
+  it('stops side effects while paused and allows them again after resume', async () => {
+    const pause = await h.driver.command({
+      command: '/agent',
+      text: 'pause "incident in progress"',
+      userId: USERS.bob,
+      channelId: OPS_CHANNEL,
+    });
+    assert.match(JSON.stringify(pause.json()), /Paused/);
+    const health = (await (await fetch(new URL('healthz', h.app.url))).json()) as {
+      paused: { global: boolean };
+    };
+    assert.equal(health.paused.global, true);
+    const before = posts().length;
+    const calls = h.deployCalls.length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=restart-service params.service=payments-worker params.environment=staging',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    await replyAfter(before, /paused/i);
+    assert.equal(h.deployCalls.length, calls);
+    const resume = await h.driver.command({
+      command: '/agent',
+      text: 'resume',
+      userId: USERS.bob,
+      channelId: OPS_CHANNEL,
+    });
+    assert.match(JSON.stringify(resume.json()), /Resumed/);
+    const status = await h.driver.command({
+      command: '/agent',
+      text: 'status',
+      userId: USERS.bob,
+      channelId: OPS_CHANNEL,
+    });
+    assert.match(JSON.stringify(status.json()), /Runs today/);
+  });
+});
+
+describe('operators', () => {
+  it('refuses a pause from someone who is not an operator, and audits the refusal', async () => {
+    const pause = await h.driver.command({
+      command: '/agent',
+      text: 'pause "just because"',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    assert.match(JSON.stringify(pause.json()), /Only Sluice operators may pause/);
+    const health = (await (await fetch(new URL('healthz', h.app.url))).json()) as {
+      paused: { global: boolean };
+    };
+    assert.equal(health.paused.global, false);
+    const refused = await db.query<{ actor: string; decision: string }>(
+      "SELECT actor, decision FROM audit_log WHERE kind = 'pause' AND decision = 'refused'",
+    );
+    assert.deepEqual(
+      refused.rows.map((r) => r.actor),
+      [USERS.alice],
+    );
+  });
+});
+
+describe('/agent digest now', () => {
+  it('posts a digest to the requester, and to the channel when asked', async () => {
+    const reply = await h.driver.command({
+      command: '/agent',
+      text: 'digest now',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    assert.match(JSON.stringify(reply.json()), /direct message/);
+    const dm = await eventually('a digest in a DM', () =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find((c) => c.args.channel === USERS.alice && c.status === 200 && /digest/i.test(text(c))),
+    );
+    assert.match(text(dm), /Runs/);
+    const before = posts().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'digest now channel',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    const inChannel = await replyAfter(before, /digest/i);
+    assert.ok(Array.isArray(inChannel.args.blocks) && inChannel.args.blocks.length > 0);
+  });
+});
+
+describe('mentions, DMs and App Home', () => {
+  it('answers a mention in its thread', async () => {
+    const before = posts().length;
+    const ts = '1800000000.000100';
+    await h.driver.event({
+      event: {
+        type: 'app_mention',
+        user: USERS.alice,
+        channel: OPS_CHANNEL,
+        text: `<@${h.slack.identity.botUserId}> how are staging backups kept?`,
+        ts,
+      },
+    });
+    const reply = await replyAfter(before, /Backups|seven days/);
+    assert.equal(reply.args.thread_ts, ts);
+  });
+
+  it('publishes the operator console on App Home', async () => {
+    await h.driver.event({
+      event: { type: 'app_home_opened', user: USERS.bob, channel: 'D0BOB0001', tab: 'home' },
+    });
+    const published = await eventually('views.publish', () =>
+      h.slack.callsTo('views.publish').find((c) => c.args.user_id === USERS.bob),
+    );
+    assert.match(JSON.stringify(published.args.view), /Runs today/);
+  });
+});
