@@ -181,6 +181,47 @@ describe('/agent do', () => {
     assert.equal(h.deployCalls.length, calls);
   });
 
+  it('refuses a click from someone who is not an approver, and counts nothing', async () => {
+    const before = posts().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=restart-service params.service=search params.environment=production',
+      userId: USERS.bob,
+      channelId: OPS_CHANNEL,
+    });
+    const card = await replyAfter(before, /Approval needed/);
+    const blocks = card.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
+    const approve = blocks
+      .find((b) => b.type === 'actions')!
+      .elements!.find((e) => e.action_id === APPROVE_ACTION)!;
+    const message = { channel: OPS_CHANNEL, ts: (card.response as { ts: string }).ts };
+    const updatesBefore = h.slack.callsTo('chat.update').length;
+    const refusalsBefore = h.slack.calls.filter((c) => c.method === 'response_url').length;
+    const click = await h.driver.blockAction({
+      user: { id: USERS.alice },
+      action: { action_id: APPROVE_ACTION, value: approve.value },
+      message,
+    });
+    assert.equal(click.status, 200);
+    const refusal = await eventually('a refusal for the non-approver', () =>
+      h.slack.calls
+        .filter((c) => c.method === 'response_url')
+        .slice(refusalsBefore)
+        .find((c) => /not counted/.test(JSON.stringify(c.args))),
+    );
+    assert.equal((refusal.args as { response_type?: string }).response_type ?? 'ephemeral', 'ephemeral');
+    const votes = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM approval_votes v JOIN approvals a ON a.id = v.approval_id WHERE a.requester = $1 AND a.status = 'pending'",
+      [USERS.bob],
+    );
+    assert.equal(votes.rows[0]?.n, 0);
+    assert.equal(
+      h.slack.callsTo('chat.update').length,
+      updatesBefore,
+      'the card is not changed by a refused click',
+    );
+  });
+
   it('denies what the policy forbids, naming the rule', async () => {
     const before = posts().length;
     await h.driver.command({
@@ -283,7 +324,76 @@ describe('/agent digest now', () => {
   });
 });
 
+describe('/agent help', () => {
+  it('answers at once, ephemeral, naming every subcommand, and stores no request', async () => {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM requests');
+    const help = await h.driver.command({
+      command: '/agent',
+      text: 'help',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    const body = JSON.stringify(help.json());
+    for (const sub of ['ask', 'do', 'pause', 'resume', 'status', 'digest'])
+      assert.match(body, new RegExp(`/agent ${sub}`));
+    assert.equal((help.json() as { response_type?: string }).response_type, 'ephemeral');
+    const after = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM requests');
+    assert.equal(after.rows[0]?.n, rows[0]?.n);
+  });
+});
+
 describe('mentions, DMs and App Home', () => {
+  it('answers a DM in a thread under the message', async () => {
+    const dm = h.slack.directory.channel(USERS.alice)!;
+    const ts = '1800000000.000300';
+    await h.driver.event({
+      event: {
+        type: 'message',
+        channel_type: 'im',
+        user: USERS.alice,
+        channel: dm.id,
+        text: 'where do staging backups go?',
+        ts,
+      },
+    });
+    const reply = await eventually('a reply in the DM', () =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find((c) => c.args.channel === dm.id && c.status === 200 && c.args.thread_ts === ts),
+    );
+    assert.match(text(reply), /\[1\]/);
+  });
+
+  it('starts one run for an event and its Slack retries', async () => {
+    const ts = '1800000000.000400';
+    const event = {
+      type: 'app_mention',
+      user: USERS.carol,
+      channel: OPS_CHANNEL,
+      text: `<@${h.slack.identity.botUserId}> how are staging backups kept?`,
+      ts,
+    };
+    const first = await h.driver.event({ event });
+    const again = await h.driver.event({ event, eventId: first.eventId }, { retryNum: 1 });
+    const third = await h.driver.event(
+      { event, eventId: first.eventId },
+      { retryNum: 2, retryReason: 'http_error' },
+    );
+    assert.deepEqual([first.status, again.status, third.status], [200, 200, 200]);
+    await eventually('the reply', () =>
+      h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === ts && c.status === 200),
+    );
+    const runs = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM runs WHERE thread_ts = $1', [
+      ts,
+    ]);
+    assert.equal(runs.rows[0]?.n, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const replies = h.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => c.args.thread_ts === ts && c.status === 200);
+    assert.equal(replies.length, 1);
+  });
+
   it('answers a mention in its thread', async () => {
     const before = posts().length;
     const ts = '1800000000.000100';
