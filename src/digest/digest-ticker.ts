@@ -1,54 +1,53 @@
+import cron from 'node-cron';
 import type { Logger } from '../logger.ts';
 import type { DigestService } from './digest-service.ts';
 
 /**
- * The scheduler tick: calls `runDueSlots` shortly after every minute boundary on every replica.
- * Slot claims in Postgres make the ticks of many replicas post each digest once, so the tick
- * itself needs no coordination. Ticks never overlap; a failed tick is logged and the next one
- * finds the slot still due (nothing was committed).
+ * The scheduler tick: node-cron calls `runDueSlots` at second 1 of every minute on every
+ * replica, and once at start (slots missed while down are handled by the missed-slot policy).
+ * The schedules' own cron expressions and zones are read by `runDueSlots` (through cron-parser),
+ * not by node-cron: a tick finds every slot that fell due since the last one, so a tick that
+ * runs late or a daylight-saving jump neither loses nor doubles a slot, and slot claims in
+ * Postgres make the ticks of many replicas post each digest once. Ticks never overlap; a failed
+ * tick is logged and the next one finds the slot still due (nothing was committed).
  */
 
 export interface DigestTicker {
   stop(): Promise<void>;
 }
 
+/** Every minute, one second past the boundary (node-cron's six-field form, seconds first). */
+export const DIGEST_TICK = '1 * * * * *';
+
 export function startDigestTicker(
   service: Pick<DigestService, 'runDueSlots'>,
   logger: Logger,
-  options: { intervalMs?: number; offsetMs?: number; clock?: () => Date } = {},
+  options: { every?: string } = {},
 ): DigestTicker {
-  const intervalMs = options.intervalMs ?? 60_000;
-  const clock = options.clock ?? (() => new Date());
-  const offsetMs = options.offsetMs ?? 1_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-
-  const schedule = () => {
-    if (stopped) return;
-    // A second past the boundary, so a slot at :00 is due by the time the tick looks.
-    const wait = intervalMs - (clock().getTime() % intervalMs) + offsetMs;
-    timer = setTimeout(tick, wait);
-    timer.unref();
-  };
+  let running: Promise<void> | null = null;
 
   const tick = () => {
+    if (running) return running;
     running = service
-      .runDueSlots(clock())
+      .runDueSlots()
       .then((results) => {
         for (const r of results.filter((x) => x.outcome !== 'taken')) {
           logger.info({ schedule: r.scheduleKey, slotAt: r.slotAt, outcome: r.outcome }, 'digest slot');
         }
       })
       .catch((error: unknown) => logger.error({ err: error }, 'digest tick failed; the slot stays due'))
-      .finally(schedule);
+      .finally(() => {
+        running = null;
+      });
+    return running;
   };
 
-  schedule();
+  const task = cron.schedule(options.every ?? DIGEST_TICK, tick, { name: 'sluice-digests', noOverlap: true });
+  void tick();
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
+      await task.stop();
+      await task.destroy();
       await running;
     },
   };

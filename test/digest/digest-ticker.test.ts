@@ -5,7 +5,7 @@ import { startDigestTicker } from '../../src/digest/digest-ticker.ts';
 import { createTestLogger } from '../support/test-logger.ts';
 
 describe('the digest ticker', () => {
-  it('ticks repeatedly, never two ticks at once, survives a failing tick and stops', async () => {
+  it('ticks at start and on every node-cron firing, never two at once, survives a failing tick and stops', async () => {
     let calls = 0;
     let active = 0;
     let maxActive = 0;
@@ -14,14 +14,15 @@ describe('the digest ticker', () => {
         calls += 1;
         active += 1;
         maxActive = Math.max(maxActive, active);
-        await sleep(30);
+        await sleep(1_200);
         active -= 1;
         if (calls === 1) throw new Error('database went away');
         return [];
       },
     };
-    const ticker = startDigestTicker(service, createTestLogger(), { intervalMs: 20, offsetMs: 0 });
-    await sleep(400);
+    // Every second; each tick takes 1.2 s, so some firings land while a tick is still running.
+    const ticker = startDigestTicker(service, createTestLogger(), { every: '* * * * * *' });
+    await sleep(4_500);
     await ticker.stop();
     const afterStop = calls;
     await sleep(100);
