@@ -1,4 +1,4 @@
-import cron from 'node-cron';
+import { startCronTicker } from '../jobs/cron-ticker.ts';
 import type { Logger } from '../logger.ts';
 import type { DigestService } from './digest-service.ts';
 
@@ -42,12 +42,11 @@ export function startDigestTicker(
     return running;
   };
 
-  const task = cron.schedule(options.every ?? DIGEST_TICK, tick, { name: 'sluice-digests', noOverlap: true });
+  const task = startCronTicker(options.every ?? DIGEST_TICK, 'sluice-digests', tick);
   void tick();
   return {
     async stop() {
       await task.stop();
-      await task.destroy();
       await running;
     },
   };
