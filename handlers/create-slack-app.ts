@@ -3,6 +3,7 @@ import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, SocketModeRecei
 import type { Logger } from '../src/logger.ts';
 import { registerAgentCommand } from './commands/agent-command.ts';
 import { registerAppHomeOpened } from './events/app-home-opened.ts';
+import { registerAssistant } from './events/assistant-thread.ts';
 import { registerMessageEvents } from './events/message-events.ts';
 import { rejectFutureTimestamps } from './future-timestamp-guard.ts';
 import { registerApprovalActions } from './interactions/approval-actions.ts';
@@ -25,6 +26,11 @@ export interface SlackAppOptions {
   /** Known from auth.test at start, so Bolt need not call it on every request. */
   botUserId: string;
   botId: string;
+  /**
+   * Slack's assistant surface (manifest.json sets the app up for it). Default true. False leaves
+   * threaded DMs to the plain DM handler, for an app created without `assistant_view`.
+   */
+  assistant?: boolean;
   useCases: SlackUseCases;
   logger: Logger;
 }
@@ -74,6 +80,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   const deps = { useCases: options.useCases, logger };
   registerAgentCommand(app, deps);
+  // Global middleware: assistant events and threaded DMs stop there, before the DM listener.
+  if (options.assistant ?? true) registerAssistant(app, { ...deps, botUserId: options.botUserId });
   registerMessageEvents(app, { ...deps, botUserId: options.botUserId });
   registerApprovalActions(app, deps);
   registerAppHomeOpened(app, deps);

@@ -26,6 +26,21 @@ export const messageEventSchema = z.looseObject({
   thread_ts: z.string().optional(),
 });
 
+/** A message in an assistant thread: a `message.im` that is always in a thread. */
+export const assistantMessageEventSchema = messageEventSchema.extend({
+  thread_ts: z.string().min(1),
+});
+
+/** `assistant_thread_started` and `assistant_thread_context_changed`. */
+export const assistantThreadEventSchema = z.looseObject({
+  type: z.enum(['assistant_thread_started', 'assistant_thread_context_changed']),
+  assistant_thread: z.looseObject({
+    user_id: id,
+    channel_id: id,
+    thread_ts: z.string().min(1),
+  }),
+});
+
 export const eventEnvelopeSchema = z.looseObject({
   event_id: z.string().min(1).max(255),
   team_id: id,

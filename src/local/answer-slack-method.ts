@@ -1,4 +1,5 @@
 import type { SlackApiRequest } from './slack-api-request.ts';
+import { assistantMethods } from './slack-assistant-methods.ts';
 import { chatMethods } from './slack-chat-methods.ts';
 import { conversationMethods } from './slack-conversation-methods.ts';
 import type { SlackMethodContext, SlackMethodHandler } from './slack-method-context.ts';
@@ -18,6 +19,7 @@ const METHODS: Record<string, SlackMethodHandler> = {
   ...conversationMethods,
   ...viewMethods,
   ...workspaceMethods,
+  ...assistantMethods,
 };
 
 /** Every Web API method the double implements. */

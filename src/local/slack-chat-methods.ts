@@ -1,3 +1,4 @@
+import { clearStatusOnReply } from './slack-assistant-methods.ts';
 import { hasContent, NO_TEXT_FALLBACK, readMessageContent } from './slack-message-content.ts';
 import type { SlackMessage } from './slack-message-store.ts';
 import {
@@ -74,6 +75,7 @@ const postMessage: SlackMethodHandler = (args, ctx) => {
     ...(username ? { username, subtype: 'bot_message' } : {}),
     ...(broadcast ? { subtype: 'thread_broadcast' } : {}),
   });
+  if (threadTs) clearStatusOnReply(ctx, channel.id, threadTs);
   return {
     channel: channel.id,
     ts: message.ts,

@@ -34,6 +34,8 @@ export type SlackMessage = {
   edited?: { user: string; ts: string };
   bot_profile?: Json;
   client_msg_id?: string;
+  /** On the root of an assistant thread (subtype `assistant_app_thread`): its title. */
+  assistant_app_thread?: { title: string; title_blocks: Json[]; artifacts: Json[] };
 };
 
 export interface SlackEphemeralMessage {

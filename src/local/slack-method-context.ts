@@ -14,10 +14,22 @@ import type { SlackWorkspaceIdentity } from './slack-workspace-identity.ts';
 export type Json = Record<string, unknown>;
 export type SlackArgs = Record<string, unknown>;
 
+/** What the person was viewing when they opened (or moved with) the assistant container. */
+export interface AssistantThreadContext {
+  channel_id?: string;
+  team_id?: string;
+  enterprise_id?: string | null;
+}
+
 export interface AssistantThreadState {
+  /** Who opened the thread (threads opened through `openAssistantThread`). */
+  user?: string;
+  context?: AssistantThreadContext;
   status?: string;
+  loadingMessages?: string[];
   prompts?: Array<{ title: string; message: string }>;
   promptsTitle?: string;
+  title?: string;
 }
 
 export interface SlackMethodContext {
@@ -25,7 +37,7 @@ export interface SlackMethodContext {
   directory: SlackDirectory;
   messages: SlackMessageStore;
   views: SlackViewStore;
-  /** Assistant thread status and suggested prompts, keyed by `channel:thread_ts`. */
+  /** Assistant thread status, suggested prompts and title, keyed by `channel:thread_ts` of the root. */
   assistantThreads: Map<string, AssistantThreadState>;
   now(): number;
   nextTs(): string;

@@ -119,6 +119,52 @@ export function directMessageEvent(input: MessageEventInput): Json & { type: str
   };
 }
 
+/** A message in an assistant thread: `message.im` in the thread Slack opened in the DM with the app. */
+export function assistantThreadMessageEvent(
+  input: MessageEventInput & { threadTs: string },
+): Json & { type: string } {
+  return {
+    ...directMessageEvent(input),
+    // Slack opened the thread on the person's behalf, so its root is theirs.
+    parent_user_id: input.user,
+  };
+}
+
+export interface AssistantThreadInput {
+  /** Who opened the assistant container. */
+  user: string;
+  /** The DM with the app that holds the thread. */
+  channel: string;
+  threadTs: string;
+  /** What the person was viewing; Slack sends `{}` when it is nothing the app may know. */
+  context?: { channel_id?: string; team_id?: string; enterprise_id?: string | null };
+}
+
+function assistantThreadEvent(
+  type: 'assistant_thread_started' | 'assistant_thread_context_changed',
+  input: AssistantThreadInput,
+): Json & { type: string } {
+  return {
+    type,
+    assistant_thread: {
+      user_id: input.user,
+      context: input.context ?? {},
+      channel_id: input.channel,
+      thread_ts: input.threadTs,
+    },
+  };
+}
+
+/** `assistant_thread_started`: the person opened the assistant container (a new thread). */
+export function assistantThreadStartedEvent(input: AssistantThreadInput): Json & { type: string } {
+  return assistantThreadEvent('assistant_thread_started', input);
+}
+
+/** `assistant_thread_context_changed`: with the container open, the person moved to another channel. */
+export function assistantThreadContextChangedEvent(input: AssistantThreadInput): Json & { type: string } {
+  return assistantThreadEvent('assistant_thread_context_changed', input);
+}
+
 export function appHomeOpenedEvent(input: {
   user: string;
   channel: string;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { answerSlackMethod } from './answer-slack-method.ts';
 import { readRequestBody } from './read-request-body.ts';
 import { readSlackApiRequest } from './slack-api-request.ts';
+import { type OpenedAssistantThread, openAssistantThread } from './slack-assistant-methods.ts';
 import { createSlackDirectory, type SlackDirectory, type SlackDirectorySeed } from './slack-directory.ts';
 import { createSlackFailureRules, type FailureHandle, type SlackFailure } from './slack-failure-rules.ts';
 import { createTsClock, mintTriggerId } from './slack-ids.ts';
@@ -11,7 +12,11 @@ import {
   type SlackMessageChange,
   type SlackMessageStore,
 } from './slack-message-store.ts';
-import type { AssistantThreadState, SlackMethodContext } from './slack-method-context.ts';
+import type {
+  AssistantThreadContext,
+  AssistantThreadState,
+  SlackMethodContext,
+} from './slack-method-context.ts';
 import { createSlackResponseUrls, type ResponseUrlTarget } from './slack-response-urls.ts';
 import { createSlackViewStore, type SlackViewStore } from './slack-view-store.ts';
 import { type SlackWorkspaceIdentity, workspaceIdentity } from './slack-workspace-identity.ts';
@@ -72,7 +77,13 @@ export interface SlackWebApiDouble {
   readonly messages: SlackMessageStore;
   readonly views: SlackViewStore;
   readonly directory: SlackDirectory;
+  /** Status, suggested prompts and title of assistant threads, keyed by `channel:thread_ts`. */
   readonly assistantThreads: ReadonlyMap<string, AssistantThreadState>;
+  /**
+   * Slack's side of a person opening the assistant container: a new thread in their DM with the
+   * app. Send the app `assistantThreadStartedEvent` (slack-payloads.ts) for it.
+   */
+  openAssistantThread(userId: string, context?: AssistantThreadContext): OpenedAssistantThread;
   /** A new response URL for one command or interaction. */
   responseUrl(target: ResponseUrlTarget): string;
   /** A trigger id for `views.open`; knowing the user lets the double put the modal on their screen. */
@@ -234,6 +245,7 @@ export async function startSlackWebApiDouble(
     views,
     directory,
     assistantThreads,
+    openAssistantThread: (userId, threadContext) => openAssistantThread(context, userId, threadContext),
     responseUrl: (target) => responseUrls.mint(target),
     mintTriggerId(userId) {
       const triggerId = mintTriggerId(now());

@@ -1,17 +1,7 @@
-import {
-  flagArg,
-  jsonArg,
-  requireScope,
-  type SlackMethodContext,
-  type SlackMethodHandler,
-  stringArg,
-} from './slack-method-context.ts';
-import { invalidArguments, SlackMethodError } from './slack-method-error.ts';
+import { flagArg, requireScope, type SlackMethodHandler, stringArg } from './slack-method-context.ts';
+import { SlackMethodError } from './slack-method-error.ts';
 
-/**
- * `auth.test`, `users.info`, `usergroups.list`, `usergroups.users.list` and the assistant thread methods
- * (`assistant.threads.setStatus`, `assistant.threads.setSuggestedPrompts`).
- */
+/** `auth.test`, `users.info`, `usergroups.list` and `usergroups.users.list`. */
 
 const authTest: SlackMethodHandler = (_args, ctx) => {
   const { identity } = ctx;
@@ -64,57 +54,9 @@ const usergroupsList: SlackMethodHandler = (args, ctx) => {
   };
 };
 
-/** The documented refusals of the assistant methods carry a human `detail`. */
-function assistantThread(args: Record<string, unknown>, ctx: SlackMethodContext): string {
-  requireScope(ctx, 'assistant:write');
-  const channelId = stringArg(args, 'channel_id');
-  const channel = channelId ? ctx.directory.channel(channelId) : undefined;
-  if (!channel) throw new SlackMethodError('channel_not_found', { detail: 'Invalid channel_id' });
-  const threadTs = stringArg(args, 'thread_ts');
-  if (!threadTs || !ctx.messages.find(channel.id, threadTs)) {
-    throw new SlackMethodError('invalid_thread_ts', { detail: 'Thread not found' });
-  }
-  const key = `${channel.id}:${threadTs}`;
-  if (!ctx.assistantThreads.has(key)) ctx.assistantThreads.set(key, {});
-  return key;
-}
-
-const setStatus: SlackMethodHandler = (args, ctx) => {
-  const status = stringArg(args, 'status');
-  if (status === undefined) throw invalidArguments('missing required field: status');
-  const key = assistantThread(args, ctx);
-  ctx.assistantThreads.get(key)!.status = status;
-  return {};
-};
-
-const setSuggestedPrompts: SlackMethodHandler = (args, ctx) => {
-  const prompts = jsonArg(args, 'prompts');
-  const valid =
-    Array.isArray(prompts) &&
-    prompts.length >= 1 &&
-    prompts.length <= 4 &&
-    prompts.every(
-      (p) => typeof p === 'object' && p && typeof p.title === 'string' && typeof p.message === 'string',
-    );
-  if (!valid)
-    throw invalidArguments(
-      'must provide 1 to 4 prompts, each with title and message [json-pointer:/prompts]',
-    );
-  const key = assistantThread(args, ctx);
-  const state = ctx.assistantThreads.get(key)!;
-  state.prompts = (prompts as Array<{ title: string; message: string }>).map(({ title, message }) => ({
-    title,
-    message,
-  }));
-  state.promptsTitle = stringArg(args, 'title');
-  return {};
-};
-
 export const workspaceMethods: Record<string, SlackMethodHandler> = {
   'auth.test': authTest,
   'users.info': usersInfo,
   'usergroups.users.list': usergroupUsers,
   'usergroups.list': usergroupsList,
-  'assistant.threads.setStatus': setStatus,
-  'assistant.threads.setSuggestedPrompts': setSuggestedPrompts,
 };

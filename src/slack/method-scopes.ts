@@ -20,6 +20,8 @@ export const methodScopes: Record<string, readonly string[]> = {
   'views.open': [],
   'views.publish': [],
   'views.update': [],
-  'assistant.threads.setStatus': ['assistant:write'],
+  // setStatus also takes chat:write; Slack's reference says it will soon take only that.
+  'assistant.threads.setStatus': ['assistant:write', 'chat:write'],
   'assistant.threads.setSuggestedPrompts': ['assistant:write'],
+  'assistant.threads.setTitle': ['assistant:write'],
 };
