@@ -1,4 +1,5 @@
 import type { ModelGateway } from '../llm/model-gateway.ts';
+import type { ThreadMessage } from '../llm/types.ts';
 import type { ReplyRenderers } from './reply-renderers.ts';
 import type { RetrievedPassages } from './retrieve-passages.ts';
 import type { ThinkOutcome } from './run-steps.ts';
@@ -9,7 +10,15 @@ import type { ThinkOutcome } from './run-steps.ts';
  * answer is a plain "I don't know" and the model is not asked at all.
  */
 export async function answerQuestion(
-  input: { runId: string; userId: string; correlationId: string; question: string; signal: AbortSignal },
+  input: {
+    runId: string;
+    userId: string;
+    correlationId: string;
+    question: string;
+    signal: AbortSignal;
+    /** Earlier messages of the Slack thread, passed to the model as untrusted context. */
+    thread?: ThreadMessage[];
+  },
   retrieved: RetrievedPassages,
   deps: { gateway: ModelGateway; render: ReplyRenderers; note?: string },
 ): Promise<ThinkOutcome> {
@@ -27,6 +36,7 @@ export async function answerQuestion(
     signal: input.signal,
     question: input.question,
     hits: retrieved.hits,
+    ...(input.thread && input.thread.length > 0 ? { thread: input.thread } : {}),
   });
   const usage = {
     model: result.model ?? 'none',

@@ -7,6 +7,7 @@ import { createApproval } from '../approvals/create-approval.ts';
 import type { Database } from '../db/database.ts';
 import { SluiceError } from '../errors.ts';
 import type { ModelGateway } from '../llm/model-gateway.ts';
+import type { ThreadMessage } from '../llm/types.ts';
 import { parseExplicitCommand } from '../policy/parse-explicit-command.ts';
 import type { Policy, PolicyContext, Decision as PolicyDecision } from '../policy/policy-types.ts';
 import type { Proposal } from '../policy/proposal.ts';
@@ -42,6 +43,8 @@ export interface PipelineDeps {
   /** Slack user groups the user belongs to, for policy conditions on the requester. */
   groupsOf: (userId: string) => Promise<string[]>;
   render: ReplyRenderers;
+  /** Earlier messages of the request's Slack thread (untrusted context); none when absent. */
+  threadOf?: (run: Run) => Promise<ThreadMessage[]>;
   now?: () => Date;
 }
 
@@ -78,19 +81,17 @@ export function createPipelineSteps(deps: PipelineDeps): RunSteps {
         return { kind: 'answer', reply: { text: `I could not read that command: ${parsed.reason}` } };
       return { kind: 'proposal', proposal: toProposalLike(parsed.proposal) };
     }
-    if (kind === 'ask') return answerQuestion({ ...caller(ctx), question: run.text }, retrieved, deps);
-    const triage = await deps.gateway.triage({ ...caller(ctx), text: run.text });
+    const thread = deps.threadOf ? await deps.threadOf(run) : [];
+    const asked = { ...caller(ctx), question: run.text, thread };
+    if (kind === 'ask') return answerQuestion(asked, retrieved, deps);
+    const triage = await deps.gateway.triage({ ...caller(ctx), text: run.text, thread });
     if (triage.mode === 'no-model') {
-      return answerQuestion({ ...caller(ctx), question: run.text }, retrieved, {
-        ...deps,
-        note: NO_MODEL_ACTION_NOTE,
-      });
+      return answerQuestion(asked, retrieved, { ...deps, note: NO_MODEL_ACTION_NOTE });
     }
-    if (triage.triage.kind !== 'action') {
-      return answerQuestion({ ...caller(ctx), question: run.text }, retrieved, deps);
-    }
+    if (triage.triage.kind !== 'action') return answerQuestion(asked, retrieved, deps);
     const proposed = await deps.gateway.propose({
       ...caller(ctx),
+      thread,
       request: run.text,
       actions: deps.registry.tools(),
       hits: retrieved.hits,
