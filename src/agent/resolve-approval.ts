@@ -12,8 +12,9 @@ import { EFFECT_STEP } from './run-step-runner.ts';
 /**
  * What a person's decision on a waiting run does to it: approved -> executing (the effect's
  * intent is recorded and the run's job enqueued in the same transaction), rejected -> replied
- * with the reason, expired -> cancelled. An approval in a paused scope is refused and stays
- * pending (frozen) until resume; the effect itself checks the pause again before it starts.
+ * with the reason, expired -> cancelled (outcome `expired`, the requester told). An approval in
+ * a paused scope is refused and stays pending (frozen) until resume; the effect itself checks the
+ * pause again before it starts.
  */
 
 export type ApprovalResolution =
@@ -41,11 +42,7 @@ export async function resolveApproval(
     }
     const action = run.context.proposal?.action ?? 'unknown';
     if (resolution.outcome === 'expired') {
-      return commitTransition(tx, audit, run, 'cancelled', {
-        outcome: 'expired',
-        messages: runMessage(run, 'expired', expiredReply(run)),
-        audit: [{ actor: 'system', kind: 'approval.expired', effect: action }],
-      });
+      return endExpiredRun(tx, audit, run, { approvalId: resolution.approvalId ?? null, threadTs: null });
     }
     if (resolution.outcome === 'rejected') {
       return commitReply(
@@ -99,4 +96,48 @@ export async function resolveApproval(
   });
   deps.wakeRuns?.();
   return result;
+}
+
+/**
+ * Ends a run whose approval expired, inside the caller's transaction (the approval sweep's, which
+ * claimed the expiry): cancelled with outcome `expired`, the requester told in `threadTs` (the
+ * card's thread) or else the run's own thread. Returns null, changing nothing, when the run no
+ * longer waits or still waits on another pending approval (a re-request).
+ */
+export async function expireWaitingRun(
+  tx: Queryable,
+  audit: AuditLog,
+  runId: string,
+  how: { approvalId: string; threadTs: string | null },
+): Promise<Run | null> {
+  const run = await loadRun(tx, runId);
+  if (run?.state !== 'awaiting_approval') return null;
+  const other = await tx.query(
+    "SELECT 1 FROM approvals WHERE run_id = $1 AND status = 'pending' AND id <> $2 LIMIT 1",
+    [runId, how.approvalId],
+  );
+  if (other.rows.length > 0) return null;
+  return endExpiredRun(tx, audit, run, how);
+}
+
+function endExpiredRun(
+  tx: Queryable,
+  audit: AuditLog,
+  run: Run,
+  how: { approvalId: string | null; threadTs: string | null },
+): Promise<Run> {
+  const reply = expiredReply(run);
+  const text = run.userId ? `${reply.text} Requested by <@${run.userId}>.` : reply.text;
+  return commitTransition(tx, audit, run, 'cancelled', {
+    outcome: 'expired',
+    messages: runMessage({ ...run, threadTs: how.threadTs ?? run.threadTs }, 'expired', { text }),
+    audit: [
+      {
+        actor: 'system',
+        kind: 'run.cancelled',
+        effect: run.context.proposal?.action ?? 'unknown',
+        detail: { reason: 'the approval request expired without a decision', approvalId: how.approvalId },
+      },
+    ],
+  });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActionRegistry } from '../actions/action-registry.ts';
 import { getApproval } from '../approvals/approval-rows.ts';
 import { decodeApprovalButtonValue } from '../approvals/button-value.ts';
-import { castVote } from '../approvals/cast-vote.ts';
+import { castVote, recordUnreadableVote } from '../approvals/cast-vote.ts';
 import { listActivePauses } from '../control/active-pauses.ts';
 import type { KillSwitch } from '../control/kill-switch.ts';
 import type { PauseScope as ControlScope } from '../control/pause-scope.ts';
@@ -257,7 +257,14 @@ export function createSlackCore(deps: SlackCoreDeps) {
         return { notice: { text: 'Thanks: your feedback is recorded.' } };
       }
       const button = decodeApprovalButtonValue(input.value);
-      if (!button) return { notice: { text: 'That button was not one Sluice made; nothing was done.' } };
+      if (!button) {
+        await recordUnreadableVote(deps.db, {
+          voter: input.actor.userId,
+          choice: input.kind,
+          value: input.value,
+        });
+        return { notice: { text: 'That button was not one Sluice made; nothing was done.' } };
+      }
       const result = await castVote(
         deps.db,
         {

@@ -40,6 +40,12 @@ export function authorizeVote(
 ): VoteVerdict {
   const refuse = (refusal: VoteRefusal, reason: string): VoteVerdict => ({ ok: false, refusal, reason });
   if (vote.approvalId !== approval.id) return refuse('wrong_approval', 'this vote is for another approval');
+  if (approval.status === 'expired') {
+    return refuse(
+      'expired',
+      `this request expired at ${approval.expiresAt.toISOString()} without a decision; ask for it again`,
+    );
+  }
   if (approval.status !== 'pending') {
     const by = approval.decidedBy ? ` by ${approval.decidedBy}` : '';
     return refuse('not_pending', `this request is already ${approval.status}${by}`);

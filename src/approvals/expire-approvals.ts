@@ -8,26 +8,61 @@ import type { Approval } from './approval-types.ts';
  * in the transaction that enqueues the Slack messages they cause, so a crash loses neither.
  */
 
-/** Marks pending approvals whose time is up as expired; returns them, so requesters can be told. */
-export async function expireDue(db: Queryable, now: Date): Promise<Approval[]> {
+/**
+ * Marks pending approvals whose time is up as expired; returns them, so requesters can be told.
+ * At most `limit`, oldest first; rows another transaction holds (a vote being counted, another
+ * replica's sweep) are skipped, and the `status = 'pending'` recheck makes the claim exactly once.
+ * The CTE is materialized on purpose: as an `IN (subquery)` the planner may rescan the LIMITed,
+ * locking subquery once per row, and each rescan skips the rows this statement already changed,
+ * so LIMIT 1 would claim every due row.
+ */
+export async function expireDue(
+  db: Queryable,
+  now: Date,
+  limit = 1000,
+  skip: readonly string[] = [],
+): Promise<Approval[]> {
   const { rows } = await db.query<ApprovalRow>(
-    `UPDATE approvals SET status = 'expired', decided_at = $1, decided_by = 'sluice:expiry'
-      WHERE status = 'pending' AND expires_at <= $1
-      RETURNING *`,
-    [now],
+    `WITH due AS MATERIALIZED (
+       SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= $1 AND id <> ALL($3::text[])
+        ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE approvals a SET status = 'expired', decided_at = $1, decided_by = 'sluice:expiry'
+       FROM due WHERE a.id = due.id AND a.status = 'pending'
+     RETURNING a.*`,
+    [now, limit, skip],
   );
   return withVotes(db, rows);
 }
 
 /** Claims the pending approvals due for their before-expiry warning; each is returned once. */
-export async function dueForWarning(db: Queryable, now: Date): Promise<Approval[]> {
+export async function dueForWarning(
+  db: Queryable,
+  now: Date,
+  limit = 1000,
+  skip: readonly string[] = [],
+): Promise<Approval[]> {
   const { rows } = await db.query<ApprovalRow>(
-    `UPDATE approvals SET warned_at = $1
-      WHERE status = 'pending' AND warned_at IS NULL AND warn_at <= $1 AND expires_at > $1
-      RETURNING *`,
-    [now],
+    `WITH due AS MATERIALIZED (
+       SELECT id FROM approvals
+        WHERE status = 'pending' AND warned_at IS NULL AND warn_at <= $1 AND expires_at > $1
+          AND id <> ALL($3::text[])
+        ORDER BY warn_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE approvals a SET warned_at = $1
+       FROM due WHERE a.id = due.id AND a.status = 'pending' AND a.warned_at IS NULL
+     RETURNING a.*`,
+    [now, limit, skip],
   );
   return withVotes(db, rows);
+}
+
+/** Whether any approval is due for its warning (a cheap look before resolving user groups). */
+export async function anyDueForWarning(db: Queryable, now: Date): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM approvals
+      WHERE status = 'pending' AND warned_at IS NULL AND warn_at <= $1 AND expires_at > $1 LIMIT 1`,
+    [now],
+  );
+  return rows.length > 0;
 }
 
 /** Cancels the pending approvals of a run (the run was cancelled or failed). */

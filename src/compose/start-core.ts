@@ -5,12 +5,16 @@ import { loadCustomActions } from '../actions/load-custom-actions.ts';
 import { createPauseGuard } from '../actions/pause-guard.ts';
 import { createPostgresEffectLedger } from '../actions/postgres-effect-ledger.ts';
 import { readEndpointsFile } from '../actions/read-config-files.ts';
+import { approvalCardView } from '../agent/approval-card-view.ts';
+import { loadThreadContext } from '../agent/load-thread-context.ts';
 import { createPipelineSteps } from '../agent/pipeline-steps.ts';
 import type { ReplyRenderers } from '../agent/reply-renderers.ts';
+import { expireWaitingRun } from '../agent/resolve-approval.ts';
 import { runDeliveryHooks } from '../agent/run-delivery-hooks.ts';
 import { createRunProcessor } from '../agent/run-processor.ts';
 import { defineRunJobs, runEnqueuer, startRunWorker, startStalledRunSweeper } from '../agent/run-worker.ts';
 import { createSlackCore } from '../agent/slack-core.ts';
+import { startApprovalSweeper } from '../approvals/start-approval-sweeper.ts';
 import { createAuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
 import { createKillSwitch } from '../control/kill-switch.ts';
@@ -122,6 +126,7 @@ export async function startCore(deps: CoreDeps) {
       beforeEffect: createPauseGuard(db),
       groupsOf,
       render: deps.render,
+      threadOf: (run) => loadThreadContext({ db, slack: deps.slack, logger }, run),
     }),
   });
   const inbox = createInbox({ db, enqueueRun, afterCommit: () => queue.wake('run') });
@@ -140,6 +145,16 @@ export async function startCore(deps: CoreDeps) {
     await startRunWorker({ queue, processor, concurrency: config.durable.runConcurrency });
     const sweeper = startStalledRunSweeper({ db, queue, logger });
     stops.push(() => sweeper.stop());
+    const approvalSweeper = startApprovalSweeper({
+      db,
+      audit,
+      logger,
+      renderCard: (a) =>
+        deps.render.approvalCard(approvalCardView(a, registry.get(a.action)?.risk ?? 'high')),
+      endRun: (tx, a, threadTs) => expireWaitingRun(tx, audit, a.runId, { approvalId: a.id, threadTs }),
+      listGroups: () => deps.slack.usergroupsList(),
+    });
+    stops.push(() => approvalSweeper.stop());
     const outbox = createOutboxSender({ db, slack: writer, logger, hooks: runDeliveryHooks(audit) });
     outbox.start();
     stops.push(() => outbox.stop());

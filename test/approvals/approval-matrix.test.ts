@@ -212,7 +212,7 @@ for (const target of databaseTargets()) {
       assert.ok(expired.some((e) => e.id === a.id && e.status === 'expired' && e.requester === 'U_ALICE'));
       assert.ok(!(await expireDue(db, at(32))).some((e) => e.id === a.id), 'expires only once');
       const after = await click(a, 'U_LEAD1', at(32));
-      assert.equal(after.verdict.ok ? '' : after.verdict.refusal, 'not_pending');
+      assert.equal(after.verdict.ok ? '' : after.verdict.refusal, 'expired');
     });
 
     it('click while paused: approving is refused, rejecting still works', async () => {
