@@ -1,7 +1,7 @@
 /**
  * Ack latency of the inbox write while the workers are busy: what a Slack handler waits for
- * before it can answer 200. For each database (embedded PGlite; the server when DATABASE_URL or
- * TEST_DATABASE_URL is set) it fills the queue with a backlog of runs, keeps run workers and the
+ * before it can answer 200. For each database (embedded PGlite with a data directory on disk, as
+ * `npm start` runs it, and in memory; the server when DATABASE_URL or TEST_DATABASE_URL is set) it fills the queue with a backlog of runs, keeps run workers and the
  * outbox sender busy against the Slack double (in a process of its own), then for a steady load:
  *   - "inbox write": inbox.accept() (request + run + job in one transaction), called in-process;
  *   - "HTTP ack": POSTs from a separate load-generator process (as Slack's requests come from
@@ -10,8 +10,11 @@
  * loop is charged to the ack.
  * Usage: node --import tsx bench/ack-latency.ts [requestsPerKind=500] [ratePerSecond=20] [runWorkers=8]
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { runDeliveryHooks } from '../src/agent/run-delivery-hooks.ts';
 import { createRunProcessor } from '../src/agent/run-processor.ts';
@@ -20,6 +23,7 @@ import { createAuditLog } from '../src/audit/audit-log.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openServerDatabase } from '../src/db/pg-database.ts';
+import { openEmbeddedDatabase } from '../src/db/pglite-database.ts';
 import { createInbox, type Inbox } from '../src/inbox/create-inbox.ts';
 import { requestKey } from '../src/inbox/request-key.ts';
 import { createJobQueue } from '../src/jobs/job-queue.ts';
@@ -151,9 +155,16 @@ async function bench(name: string, db: Database): Promise<void> {
   await double.stop();
 }
 
-const embedded = await createEmbeddedTestDatabase();
-await bench('embedded (PGlite)', embedded);
-await embedded.close();
+// On disk, as `npm start` runs it (commits write the WAL to files), then in memory (as the tests run).
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ack-'));
+const onDisk = await openEmbeddedDatabase({ dataDir });
+await migrate(onDisk);
+await bench('embedded (PGlite, data dir on disk)', onDisk);
+await onDisk.close();
+fs.rmSync(dataDir, { recursive: true, force: true });
+const inMemory = await createEmbeddedTestDatabase();
+await bench('embedded (PGlite, in memory)', inMemory);
+await inMemory.close();
 const url = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (url) {
   // A production-sized pool: workers, queue polling, the outbox and the inbox share it.

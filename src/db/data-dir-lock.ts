@@ -8,7 +8,9 @@ import { SluiceError } from '../errors.ts';
  * this very process without holding it, as after a container restart) is stale and taken over.
  */
 
+/** Lock files this process holds. One 'exit' listener releases them all (one per open would pile up). */
 const heldLocks = new Set<string>();
+let exitListenerAdded = false;
 
 export interface DataDirLock {
   readonly file: string;
@@ -23,16 +25,13 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     try {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
       heldLocks.add(file);
-      const release = () => {
-        if (!heldLocks.delete(file)) return;
-        try {
-          if (readPid(file) === process.pid) fs.unlinkSync(file);
-        } catch {
-          // Already gone: nothing to release.
-        }
-      };
-      process.once('exit', release);
-      return { file, release };
+      if (!exitListenerAdded) {
+        exitListenerAdded = true;
+        process.on('exit', () => {
+          for (const held of [...heldLocks]) releaseLock(held);
+        });
+      }
+      return { file, release: () => releaseLock(file) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = readPid(file);
@@ -45,6 +44,20 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     }
   }
   throw inUse(dataDir, readPid(file) ?? 0);
+}
+
+function releaseLock(file: string): void {
+  if (!heldLocks.delete(file)) return;
+  try {
+    if (readPid(file) === process.pid) fs.unlinkSync(file);
+  } catch {
+    // Already gone: nothing to release.
+  }
+}
+
+/** How many data-directory locks this process holds (tests check that releases are tracked). */
+export function heldDataDirLocks(): number {
+  return heldLocks.size;
 }
 
 function readPid(file: string): number | undefined {

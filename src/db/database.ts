@@ -21,6 +21,13 @@ export interface Queryable {
 
 export type DatabaseKind = 'embedded' | 'server';
 
+/**
+ * Which work goes first when statements wait for the database: `interactive` for what a person
+ * is waiting on (the inbox write before a Slack ack), `background` for workers and the job
+ * queue's own polling, `normal` for everything else.
+ */
+export type StatementPriority = 'interactive' | 'normal' | 'background';
+
 /** The driver underneath, for the few libraries (the job queue) that need their own adapter. */
 export type NativeHandle = { kind: 'pglite'; pglite: unknown } | { kind: 'pool'; pool: unknown };
 
@@ -31,6 +38,12 @@ export interface Database extends Queryable {
   readonly native: NativeHandle;
   /** Runs `fn` in one transaction on one connection; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with every statement and transaction it starts (directly or in callees) scheduled at
+   * `priority`. It matters on the embedded database, whose one session serves everything in turn;
+   * a server's pool serves statements as they come, so there it only runs `fn`.
+   */
+  withPriority<T>(priority: StatementPriority, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import {
   parseNumber,
   type Queryable,
   type QueryResult,
+  type StatementPriority,
 } from './database.ts';
 
 export interface ServerDatabaseOptions {
@@ -95,17 +96,30 @@ class ServerDatabase implements Database {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    let ended = false;
+    const inner = wrap(client);
+    // Once released, the connection may be serving someone else: a late statement must not reach it.
+    const refuse = () => Promise.reject(new Error('this transaction has already ended'));
+    const tx: Queryable = {
+      query: (sql, params) => (ended ? refuse() : inner.query(sql, params)),
+      exec: (sql) => (ended ? refuse() : inner.exec(sql)),
+    };
     try {
       await client.query('BEGIN');
-      const result = await fn(wrap(client));
+      const result = await fn(tx);
       await client.query('COMMIT');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
+      ended = true;
       client.release();
     }
+  }
+
+  withPriority<T>(_priority: StatementPriority, fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   async close(): Promise<void> {

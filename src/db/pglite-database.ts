@@ -1,17 +1,9 @@
 import path from 'node:path';
-import { type Extensions, PGlite, type Transaction } from '@electric-sql/pglite';
-import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { SluiceError } from '../errors.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
-import {
-  type Database,
-  INT8_OID,
-  NUMERIC_OID,
-  parseNumber,
-  type Queryable,
-  type QueryResult,
-} from './database.ts';
+import type { Database, Queryable, QueryResult, StatementPriority } from './database.ts';
+import { type PgliteThread, startPgliteThread } from './pglite-thread-client.ts';
+import { createSessionScheduler } from './session-scheduler.ts';
 
 export interface EmbeddedDatabaseOptions {
   /** Sluice's data directory; Postgres files live in its `pgdata` folder. Absent: in memory. */
@@ -22,21 +14,22 @@ export interface EmbeddedDatabaseOptions {
   withTextSearch?: boolean;
 }
 
-const parsers = { [INT8_OID]: parseNumber, [NUMERIC_OID]: parseNumber };
-
+/**
+ * The embedded database: PGlite, in a worker thread of its own (src/db/pglite-thread.ts), because
+ * PGlite runs Postgres synchronously on the calling thread and would otherwise stall the event
+ * loop that acknowledges Slack while workers query. PGlite is one session; every statement,
+ * script and transaction takes it in turn through the session scheduler, by priority.
+ */
 export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}): Promise<Database> {
   let lock: DataDirLock | undefined;
   if (options.dataDir) lock = acquireDataDirLock(options.dataDir);
   const pgDataDir = options.dataDir ? path.join(options.dataDir, 'pgdata') : undefined;
-  let pglite: PGlite;
+  let thread: PgliteThread;
   try {
-    // Every extension the directory may use is passed on every open: PGlite cannot load one later.
-    const extensions: Extensions = options.withTextSearch ? { vector, pg_textsearch } : { vector };
-    pglite = await PGlite.create({
+    thread = await startPgliteThread({
       ...(pgDataDir ? { dataDir: pgDataDir } : {}),
-      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-      extensions,
-      parsers,
+      ...(options.loadDataDir ? { loadDataDir: await options.loadDataDir.arrayBuffer() } : {}),
+      ...(options.withTextSearch ? { withTextSearch: true } : {}),
     });
   } catch (error) {
     lock?.release();
@@ -46,60 +39,111 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}
       { cause: error },
     );
   }
-  return new EmbeddedDatabase(pglite, pgDataDir ?? 'memory://', lock);
+  return new EmbeddedDatabase(thread, pgDataDir ?? 'memory://', lock);
 }
 
-function wrap(q: PGlite | Transaction): Queryable {
-  return {
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await q.query<Row>(sql, params as unknown[]);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
-    },
-    async exec(sql: string): Promise<void> {
-      await q.exec(sql);
-    },
-  };
-}
+type QueryReply = { rows: unknown[]; rowCount: number };
 
 class EmbeddedDatabase implements Database {
   readonly kind = 'embedded' as const;
   readonly native;
-  readonly #pglite: PGlite;
-  readonly #lock: DataDirLock | undefined;
-  readonly #q: Queryable;
   readonly location: string;
+  readonly #thread: PgliteThread;
+  readonly #lock: DataDirLock | undefined;
+  readonly #session = createSessionScheduler();
+  #closed = false;
 
-  constructor(pglite: PGlite, location: string, lock: DataDirLock | undefined) {
-    this.#pglite = pglite;
+  constructor(thread: PgliteThread, location: string, lock: DataDirLock | undefined) {
+    this.#thread = thread;
     this.#lock = lock;
-    this.#q = wrap(pglite);
     this.location = location;
-    this.native = { kind: 'pglite' as const, pglite };
+    const session = this.#session;
+    // What the job queue's PGlite adapter (pg-boss `PGliteLike`) sees: the same session, in turn.
+    const scheduled = {
+      query: (sql: string, params: unknown[] = []) =>
+        session.run(() => thread.send<QueryReply>({ op: 'query', sql, params })),
+      exec: async (sql: string) => {
+        const results = await session.run(() => thread.send<unknown[][]>({ op: 'exec', sql }));
+        return results.map((rows) => ({ rows }));
+      },
+    };
+    this.native = { kind: 'pglite' as const, pglite: scheduled };
   }
 
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return this.#q.query<Row>(sql, params);
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<QueryResult<Row>> {
+    return this.#session.run(() => this.#send<Row>(sql, params));
   }
 
-  exec(sql: string): Promise<void> {
-    return this.#q.exec(sql);
+  async exec(sql: string): Promise<void> {
+    await this.#session.run(() => this.#thread.send({ op: 'exec', sql }));
   }
 
+  /**
+   * The session is this transaction's from BEGIN to COMMIT or ROLLBACK: nothing else runs in
+   * between. BEGIN goes with the first statement, so a transaction that only reads or writes
+   * once costs two round trips to the database's thread.
+   */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#pglite.transaction((tx) => fn(wrap(tx)));
+    return this.#session.run(async () => {
+      const t: { state: 'idle' | 'open' | 'ended' } = { state: 'idle' };
+      const begin = () => {
+        if (t.state === 'ended') throw new Error('this transaction has already ended');
+        const first = t.state === 'idle';
+        t.state = 'open';
+        return first;
+      };
+      const tx: Queryable = {
+        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
+          this.#send<Row>(sql, params, begin()),
+        exec: async (sql: string) => {
+          if (begin()) await this.#send('BEGIN', []);
+          await this.#thread.send({ op: 'exec', sql });
+        },
+      };
+      try {
+        const result = await fn(tx);
+        if (t.state === 'open') await this.#send('COMMIT', []);
+        t.state = 'ended';
+        return result;
+      } catch (error) {
+        if (t.state === 'open') await this.#send('ROLLBACK', []).catch(() => {});
+        t.state = 'ended';
+        throw error;
+      }
+    });
+  }
+
+  withPriority<T>(priority: StatementPriority, fn: () => Promise<T>): Promise<T> {
+    return this.#session.withPriority(priority, fn);
   }
 
   /** A tarball of the whole data directory (used to make test templates). */
-  dump(): Promise<Blob> {
-    return this.#pglite.dumpDataDir('none');
+  async dump(): Promise<Blob> {
+    const bytes = await this.#session.run(() => this.#thread.send<ArrayBuffer>({ op: 'dump' }));
+    return new Blob([bytes]);
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     try {
-      if (!this.#pglite.closed) await this.#pglite.close();
+      // After the statements already waiting, so none of them is cut off half-way.
+      await this.#session.withPriority('background', () => this.#session.run(() => this.#thread.close()));
     } finally {
       this.#lock?.release();
     }
+  }
+
+  #send<Row>(sql: string, params: readonly unknown[], begin = false): Promise<QueryResult<Row>> {
+    return this.#thread.send<QueryResult<Row>>({
+      op: 'query',
+      sql,
+      params: [...params],
+      ...(begin ? { begin } : {}),
+    });
   }
 }
 

@@ -126,7 +126,9 @@ export async function createJobQueue(
   });
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   boss.on('warning', (warning) => logger.warn({ warning: warning.data }, `job queue: ${warning.message}`));
-  await boss.start();
+  // Started in the background priority, so the timers it sets (supervision, maintenance, cron)
+  // and the statements they run wait behind interactive work on the embedded database.
+  await db.withPriority('background', () => boss.start());
 
   const kinds = new Map<string, { policy: RetryPolicy; uniqueByKey: boolean }>();
   const workIds = new Map<string, string>();
@@ -183,16 +185,22 @@ export async function createJobQueue(
     async work(kind, handler, workOptions) {
       const { policy } = kindOf(kind);
       const runOne = createAttemptRunner(kind, policy, handler, workOptions, logger, stopping.signal);
-      const workId = await boss.work(
-        kind,
-        {
-          batchSize: 1,
-          includeMetadata: true,
-          perJobResults: true,
-          localConcurrency: Math.max(1, workOptions.concurrency),
-          pollingIntervalSeconds,
-        } as const,
-        async (jobs) => Promise.all(jobs.map((job) => runOne(job as JobWithMetadata<object>))),
+      // The fetch loops inherit the background priority from here, the handlers get it explicitly.
+      const workId = await db.withPriority('background', () =>
+        boss.work(
+          kind,
+          {
+            batchSize: 1,
+            includeMetadata: true,
+            perJobResults: true,
+            localConcurrency: Math.max(1, workOptions.concurrency),
+            pollingIntervalSeconds,
+          } as const,
+          async (jobs) =>
+            db.withPriority('background', () =>
+              Promise.all(jobs.map((job) => runOne(job as JobWithMetadata<object>))),
+            ),
+        ),
       );
       workIds.set(kind, workId);
     },

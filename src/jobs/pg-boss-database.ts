@@ -4,7 +4,9 @@ import type { Database, Queryable } from '../db/database.ts';
 
 /**
  * pg-boss runs on the same database as everything else: through its PGlite adapter on the
- * embedded database (one session, shared), and through the application's own pool on a server.
+ * embedded database (one session, shared; `native.pglite` goes through the database's session
+ * scheduler, so pg-boss's statements take their turn by priority like ours), and through the
+ * application's own pool on a server.
  */
 export function pgBossDatabase(db: Database): { adapter: PgBossDb; backend: 'pglite' | 'postgres' } {
   if (db.native.kind === 'pglite') {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { acquireDataDirLock } from '../../src/db/data-dir-lock.ts';
+import { acquireDataDirLock, heldDataDirLocks } from '../../src/db/data-dir-lock.ts';
 import { SluiceError } from '../../src/errors.ts';
 
 const lockModule = path.resolve(import.meta.dirname, '../../src/db/data-dir-lock.ts');
@@ -69,5 +69,34 @@ describe('data directory lock', () => {
     acquireDataDirLock(dir).release();
     const again = acquireDataDirLock(dir);
     again.release();
+  });
+
+  it('adds one exit listener however many locks are taken and released', () => {
+    acquireDataDirLock(tempDir()).release();
+    const listeners = process.listenerCount('exit');
+    const held = heldDataDirLocks();
+    const locks = Array.from({ length: 25 }, () => acquireDataDirLock(tempDir()));
+    assert.equal(process.listenerCount('exit'), listeners);
+    assert.equal(heldDataDirLocks(), held + 25);
+    for (const lock of locks) lock.release();
+    assert.equal(heldDataDirLocks(), held);
+    assert.equal(process.listenerCount('exit'), listeners);
+    assert.ok(locks.every((lock) => !fs.existsSync(lock.file)));
+  });
+
+  it('removes the lock files still held when the process exits', () => {
+    const dirs = [tempDir(), tempDir()];
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import(${JSON.stringify(lockModule)}).then((m) => { for (const d of ${JSON.stringify(dirs)}) m.acquireDataDirLock(d); })`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    for (const dir of dirs) assert.equal(fs.existsSync(path.join(dir, 'sluice.lock')), false);
   });
 });

@@ -96,10 +96,39 @@ export async function createEmptyServerDatabase(
       const dropper = new pg.Client({ connectionString: url });
       await dropper.connect();
       try {
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropDatabase(dropper, name);
       } finally {
         await dropper.end();
       }
     },
   };
+}
+
+/** insufficient_privilege: FORCE may not signal a backend of another role (a restricted app role). */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** object_in_use: someone is still connected. */
+const OBJECT_IN_USE = '55006';
+
+/**
+ * Drops a test database. FORCE ends the sessions still connected, but only where this role may
+ * signal them; when it may not, the test's own clients are closing anyway, so wait for them to
+ * go and drop without FORCE.
+ */
+async function dropDatabase(client: pg.Client, name: string, waitMs = 15_000): Promise<void> {
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error;
+  }
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== OBJECT_IN_USE || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
