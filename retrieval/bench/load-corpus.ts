@@ -44,20 +44,18 @@ export async function loadCorpus(
     const vectors = options.embedder
       ? await embedChunks(options.embedder, d.title, pieces, 'document')
       : undefined;
-    const stored = await db.transaction((tx) =>
-      storeDocument(
-        tx,
-        {
-          source: d.id,
-          title: d.title,
-          link: undefined,
-          format: 'other',
-          contentHash: '',
-          byteSize: d.text.length,
-          chunks: pieces,
-        },
-        vectors,
-      ),
+    const stored = await storeDocument(
+      db,
+      {
+        source: d.id,
+        title: d.title,
+        link: undefined,
+        format: 'other',
+        contentHash: '',
+        byteSize: d.text.length,
+        chunks: pieces,
+      },
+      vectors,
     );
     for (const id of stored.chunkIds) documentOf.set(id, d.id);
     chunks += pieces.length;

@@ -120,22 +120,6 @@ export function vectorLiteral(v: Float32Array): string {
   return `${s}]`;
 }
 
-/** Inserts vectors for chunks in one statement (per-row inserts are several times slower). */
-export async function insertEmbeddings(
-  tx: Queryable,
-  chunkIds: readonly number[],
-  vectors: readonly Float32Array[],
-): Promise<void> {
-  if (chunkIds.length !== vectors.length) {
-    throw new SluiceError('internal', `${chunkIds.length} chunks but ${vectors.length} embeddings`);
-  }
-  if (chunkIds.length === 0) return;
-  await tx.query(
-    'INSERT INTO kb_embeddings (chunk_id, embedding) SELECT id, v::vector FROM unnest($1::int8[], $2::text[]) AS u(id, v)',
-    [chunkIds, vectors.map(vectorLiteral)],
-  );
-}
-
 /** Bulk loads drop the HNSW index and rebuild it once at the end (see ingest-files.ts). */
 export async function dropVectorIndex(db: Database): Promise<void> {
   await db.exec('DROP INDEX IF EXISTS kb_embeddings_hnsw');

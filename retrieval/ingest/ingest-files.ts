@@ -7,7 +7,7 @@ import { dropVectorIndex, type HnswBuildOptions, restoreVectorIndex } from '../e
 import type { ChunkOptions } from './chunk-text.ts';
 import { collectFiles, isUnder } from './collect-files.ts';
 import { contentHash, parseDocument, readFileBytes, type SkipReason } from './read-document.ts';
-import { deleteDocuments, foldTermStatistics, storeDocument } from './store-document.ts';
+import { type DocumentRecord, deleteDocuments, foldTermStatistics, storeDocument } from './store-document.ts';
 
 /**
  * `sluice ingest`: brings the knowledge base in line with a set of files. Unchanged files (same
@@ -104,30 +104,23 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
   if (bulk) await dropVectorIndex(db);
   let sinceFold = 0;
   try {
-    for (const [index, { file, hash }] of changed.entries()) {
+    // The next file is read, parsed and embedded while this one is stored, so an embeddings API's
+    // latency hides behind the database's (the local embedder is too quick for it to show).
+    const prepare = (i: number) =>
+      i < changed.length ? prepareFile(deps, changed[i]!.file, changed[i]!.hash) : undefined;
+    let next = prepare(0);
+    for (const [index, { file }] of changed.entries()) {
       request.onProgress?.({ done: index, total: changed.length, file });
-      const read = await readFileBytes(file);
-      if (!read.ok) {
-        summary.skipped.push({ path: file, reason: read.reason, detail: read.detail });
+      const prepared = await next!;
+      next = prepare(index + 1);
+      if (!prepared.ok) {
+        summary.skipped.push({ path: file, reason: prepared.reason, detail: prepared.detail });
         continue;
       }
-      const parsed = parseDocument(file, read.bytes, hash, deps.chunking);
-      if (!parsed.ok) {
-        summary.skipped.push({ path: file, reason: parsed.reason, detail: parsed.detail });
-        continue;
-      }
-      const doc = parsed.document;
-      let vectors: Float32Array[] | undefined;
-      if (embedder) {
-        try {
-          vectors = await embedChunks(embedder, doc.title, doc.chunks, 'document');
-        } catch (error) {
-          summary.skipped.push({ path: file, reason: 'embedding_failed', detail: describeError(error) });
-          continue;
-        }
-      }
+      const { doc, vectors } = prepared;
       try {
-        await db.transaction((tx) => storeDocument(tx, doc, vectors));
+        // One statement: the file's own transaction (see store-document.ts).
+        await storeDocument(db, doc, vectors);
       } catch (error) {
         deps.logger?.error({ err: error, file }, 'could not store document');
         summary.skipped.push({ path: file, reason: 'failed', detail: describeError(error) });
@@ -151,6 +144,29 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
   summary.seconds = (performance.now() - started) / 1000;
   summary.chunksPerSecond = summary.seconds > 0 ? summary.chunks / summary.seconds : 0;
   return summary;
+}
+
+type PreparedFile =
+  | { ok: true; doc: DocumentRecord; vectors: Float32Array[] | undefined }
+  | { ok: false; reason: IngestSkipReason; detail: string };
+
+/** Everything for one file that needs no database: read, parse, chunk, embed. Never throws. */
+async function prepareFile(deps: IngestDeps, file: string, hash: string): Promise<PreparedFile> {
+  try {
+    const read = await readFileBytes(file);
+    if (!read.ok) return read;
+    const parsed = await parseDocument(file, read.bytes, hash, deps.chunking);
+    if (!parsed.ok) return parsed;
+    const doc = parsed.document;
+    if (!deps.embedder) return { ok: true, doc, vectors: undefined };
+    try {
+      return { ok: true, doc, vectors: await embedChunks(deps.embedder, doc.title, doc.chunks, 'document') };
+    } catch (error) {
+      return { ok: false, reason: 'embedding_failed', detail: describeError(error) };
+    }
+  } catch (error) {
+    return { ok: false, reason: 'failed', detail: describeError(error) };
+  }
 }
 
 async function countEmbeddings(db: Database): Promise<number> {

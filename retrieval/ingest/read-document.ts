@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ChunkOptions, chunkText } from './chunk-text.ts';
 import { htmlToMarkdown } from './html-to-markdown.ts';
+import { pdfToText } from './pdf-to-text.ts';
 import type { DocumentFormat, DocumentRecord } from './store-document.ts';
 
 /**
@@ -28,6 +29,7 @@ const formats: Record<string, DocumentFormat> = {
   '.rst': 'text',
   '.html': 'html',
   '.htm': 'html',
+  '.pdf': 'pdf',
 };
 
 export const SUPPORTED_EXTENSIONS = Object.keys(formats);
@@ -67,7 +69,12 @@ export function contentHash(bytes: Buffer, settings: string): string {
 }
 
 /** Parses bytes already read into a document with its chunks. */
-export function parseDocument(file: string, bytes: Buffer, hash: string, chunking: ChunkOptions): ReadResult {
+export async function parseDocument(
+  file: string,
+  bytes: Buffer,
+  hash: string,
+  chunking: ChunkOptions,
+): Promise<ReadResult> {
   const format = formatOf(file);
   if (!format)
     return {
@@ -75,11 +82,19 @@ export function parseDocument(file: string, bytes: Buffer, hash: string, chunkin
       reason: 'unsupported',
       detail: `no reader for "${path.extname(file) || 'no extension'}" files`,
     };
-  const decoded = decode(bytes);
-  if (!decoded.ok) return decoded;
-  let text = decoded.text.replace(/\r\n?/g, '\n');
   let title: string | undefined;
   let link: string | undefined;
+  let text: string;
+  if (format === 'pdf') {
+    const pdf = await pdfToText(bytes);
+    if (!pdf.ok) return { ok: false, reason: 'unreadable', detail: pdf.detail };
+    ({ text, title } = pdf);
+  } else {
+    const decoded = decode(bytes);
+    if (!decoded.ok) return decoded;
+    text = decoded.text;
+  }
+  text = text.replace(/\r\n?/g, '\n');
   let startAt = 0;
   if (format === 'html') {
     ({ text, title, link } = htmlToMarkdown(text));
@@ -90,7 +105,7 @@ export function parseDocument(file: string, bytes: Buffer, hash: string, chunkin
   }
   if (text.slice(startAt).trim() === '')
     return { ok: false, reason: 'empty', detail: 'no text after extraction' };
-  const chunks = chunkText(text, { ...chunking, markdown: format !== 'text', startAt });
+  const chunks = chunkText(text, { ...chunking, markdown: format !== 'text' && format !== 'pdf', startAt });
   title ??=
     chunks.find((c) => c.headingPath.length > 0)?.headingPath[0] ?? path.basename(file, path.extname(file));
   return {

@@ -15,7 +15,7 @@ import { type CliContext, loadCliConfig, withRuntime } from './context.ts';
 export function registerRetrievalCommands(program: Command, context: CliContext): void {
   program
     .command('ingest')
-    .description('index Markdown, text and HTML files (paths, folders or globs) into the knowledge base')
+    .description('index Markdown, text, HTML and PDF files (paths, folders or globs) into the knowledge base')
     .argument('<paths...>', 'files, folders or globs such as "docs/**/*.md"')
     .option('--prune', 'remove documents under these paths whose files are gone')
     .option('--json', 'print the summary as JSON')
