@@ -59,7 +59,9 @@ function run(key: string, bench: Bench, args: string[]): number {
     stdio: 'inherit',
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   });
-  console.log(`=== ${key}: exit ${result.status ?? result.signal} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `=== ${key}: exit ${result.status ?? result.signal} after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return result.status ?? 1;
 }
 

@@ -54,6 +54,7 @@ export const blockActionSchema = z.looseObject({
   channel: z.looseObject({ id }).optional(),
   container: z.looseObject({ channel_id: id.optional(), message_ts: z.string().optional() }).optional(),
   message: z.looseObject({ ts: z.string() }).optional(),
+  response_url: z.string().url().max(2000).optional(),
   actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().max(2000).optional() })).min(1),
 });
 

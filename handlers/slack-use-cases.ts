@@ -48,6 +48,8 @@ export interface SlackUseCases {
     value: string;
     reason?: string;
     message: { channel: string; ts: string } | undefined;
+    /** The click's response_url: where the core tells the voter later if the vote did not count. */
+    responseUrl?: string;
     payload: unknown;
   }): Promise<{ notice?: { text: string } }>;
 

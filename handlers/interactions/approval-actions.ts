@@ -43,6 +43,7 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
       kind,
       value: b.actions[0]!.value ?? '',
       message: ts ? { channel, ts } : undefined,
+      responseUrl: b.response_url,
       payload: body,
     });
     // Only the person who clicked sees why a vote did not count.

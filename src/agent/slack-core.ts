@@ -6,17 +6,19 @@ import { castVote, recordUnreadableVote } from '../approvals/cast-vote.ts';
 import { listActivePauses } from '../control/active-pauses.ts';
 import type { KillSwitch } from '../control/kill-switch.ts';
 import type { PauseScope as ControlScope } from '../control/pause-scope.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import type { DigestService } from '../digest/digest-service.ts';
 import type { Inbox } from '../inbox/create-inbox.ts';
 import type { Logger } from '../logger.ts';
 import { enqueueOutbox } from '../outbox/outbox-message.ts';
+import type { SlackWebApiClient } from '../slack/web-api-client.ts';
 import { approvalCardView } from './approval-card-view.ts';
 import type { AgentCommand, PauseScope } from './parse-agent-command.ts';
 import type { ReplyRenderers } from './reply-renderers.ts';
 import type { RunProcessor } from './run-processor.ts';
 import { getRunStats, today } from './run-stats.ts';
 import type { ReplyDraft } from './run-steps.ts';
+import type { VoteJobPayload } from './vote-jobs.ts';
 
 /**
  * The use cases the Slack transport calls (handlers/slack-use-cases.ts describes them): store
@@ -40,6 +42,10 @@ export interface SlackCoreDeps {
   groupsOf: (userId: string) => Promise<string[]>;
   /** Who may pause and resume (user ids, group ids, group handles); empty means everyone. */
   operators: readonly string[];
+  /** Where vote jobs go: enqueued with the click, in its inbox transaction. */
+  votes: { enqueue: (tx: Queryable, vote: VoteJobPayload) => Promise<unknown>; wake: () => void };
+  /** For telling a voter why a vote did not count. */
+  slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral'>;
   /** On-demand digests; absent when this process does not post them. */
   digests?: Pick<DigestService, 'digestNow'>;
   /** For the console: retrieval and model modes, and the daily spend ceiling. */
@@ -239,16 +245,18 @@ export function createSlackCore(deps: SlackCoreDeps) {
       value: string;
       reason?: string;
       message: { channel: string; ts: string } | undefined;
+      responseUrl?: string;
       payload: unknown;
     }): Promise<{ notice?: ReplyDraft }> {
-      const recorded = await deps.inbox.accept({
+      const request = {
         key: input.key,
-        kind: 'interaction',
+        kind: 'interaction' as const,
         payload: input.payload,
         receivedAt: now(),
-      });
-      if (recorded.duplicate) return {};
+      };
       if (input.kind === 'helpful' || input.kind === 'not_helpful') {
+        const recorded = await deps.inbox.accept(request);
+        if (recorded.duplicate) return {};
         await deps.db.query(
           `INSERT INTO answer_feedback (run_id, user_id, helpful, at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (run_id, user_id) DO UPDATE SET helpful = EXCLUDED.helpful, at = EXCLUDED.at`,
@@ -256,52 +264,33 @@ export function createSlackCore(deps: SlackCoreDeps) {
         );
         return { notice: { text: 'Thanks: your feedback is recorded.' } };
       }
-      const button = decodeApprovalButtonValue(input.value);
-      if (!button) {
-        await recordUnreadableVote(deps.db, {
-          voter: input.actor.userId,
-          choice: input.kind,
-          value: input.value,
-        });
-        return { notice: { text: 'That button was not one Sluice made; nothing was done.' } };
-      }
-      const result = await castVote(
-        deps.db,
-        {
-          approvalId: button.approvalId,
-          voter: input.actor.userId,
-          choice: input.kind,
-          payloadHash: button.payloadHash,
-          ...(input.reason ? { reason: input.reason } : {}),
-        },
-        { resolveGroups: deps.groupsOf, now: now() },
-      );
-      if (!result.verdict.ok || !result.approval) {
-        return {
-          notice: {
-            text: `Your vote was not counted: ${result.verdict.ok ? 'unknown approval' : result.verdict.reason}.`,
-          },
-        };
-      }
-      const approval = result.approval;
-      const verdict = result.verdict;
-      await refreshCard(approval.id);
-      if (approval.runId && (verdict.outcome === 'approved' || verdict.outcome === 'rejected')) {
-        const choice = verdict.outcome === 'approved' ? 'approve' : 'reject';
-        const by = approval.votes.filter((v) => v.choice === choice).map((v) => v.voter);
-        await deps.processor.resolveApproval(
-          approval.runId,
-          verdict.outcome === 'approved'
-            ? { outcome: 'approved', by, approvalId: approval.id }
-            : {
-                outcome: 'rejected',
-                by,
-                approvalId: approval.id,
-                ...(input.reason ? { reason: input.reason } : {}),
-              },
-        );
-      }
+      // The vote itself is counted by a job: the click is acked as soon as it is stored.
+      const vote: VoteJobPayload = {
+        key: input.key,
+        actor: input.actor,
+        choice: input.kind,
+        value: input.value,
+        ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.message ? { message: input.message } : {}),
+        ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
+      };
+      const recorded = await deps.inbox.accept(request, { enqueue: (tx) => deps.votes.enqueue(tx, vote) });
+      if (!recorded.duplicate) deps.votes.wake();
       return {};
+    },
+
+    /** The vote job: count it, update the card, resume the run; tell the voter when it did not count. */
+    async countVote(vote: VoteJobPayload): Promise<void> {
+      const notice = await count(vote);
+      if (notice) await tellVoter(vote, notice);
+    },
+
+    /** A vote job given up after every attempt. */
+    async voteGaveUp(vote: VoteJobPayload): Promise<void> {
+      await tellVoter(
+        vote,
+        'Your vote could not be counted because of an internal error; please press the button again.',
+      );
     },
 
     async consoleView(_actor: { teamId: string; userId: string }) {
@@ -347,6 +336,85 @@ export function createSlackCore(deps: SlackCoreDeps) {
       };
     },
   };
+
+  async function count(vote: VoteJobPayload): Promise<string | undefined> {
+    const button = decodeApprovalButtonValue(vote.value);
+    if (!button) {
+      await recordUnreadableVote(deps.db, {
+        voter: vote.actor.userId,
+        choice: vote.choice,
+        value: vote.value,
+      });
+      return 'That button was not one Sluice made; nothing was done.';
+    }
+    const result = await castVote(
+      deps.db,
+      {
+        approvalId: button.approvalId,
+        voter: vote.actor.userId,
+        choice: vote.choice,
+        payloadHash: button.payloadHash,
+        ...(vote.reason ? { reason: vote.reason } : {}),
+      },
+      { resolveGroups: deps.groupsOf, now: now() },
+    );
+    let approval = result.approval;
+    let outcome: string | undefined = result.verdict.ok ? result.verdict.outcome : undefined;
+    if (!result.verdict.ok || !approval) {
+      // A retried job finds its own vote already stored: it counted, so finish what follows it.
+      if (!(await sameVoteStored(vote, button.approvalId))) {
+        return `Your vote was not counted: ${result.verdict.ok ? 'unknown approval' : result.verdict.reason}.`;
+      }
+      approval = await getApproval(deps.db, button.approvalId);
+      if (!approval) return undefined;
+      outcome = approval.status;
+    }
+    await refreshCard(approval.id);
+    if (approval.runId && (outcome === 'approved' || outcome === 'rejected')) {
+      const choice = outcome === 'approved' ? 'approve' : 'reject';
+      const by = approval.votes.filter((v) => v.choice === choice).map((v) => v.voter);
+      await deps.processor.resolveApproval(
+        approval.runId,
+        outcome === 'approved'
+          ? { outcome: 'approved', by, approvalId: approval.id }
+          : {
+              outcome: 'rejected',
+              by,
+              approvalId: approval.id,
+              ...(vote.reason ? { reason: vote.reason } : {}),
+            },
+      );
+    }
+    return undefined;
+  }
+
+  async function sameVoteStored(vote: VoteJobPayload, approvalId: string): Promise<boolean> {
+    const stored = await deps.db.query<{ choice: string }>(
+      'SELECT choice FROM approval_votes WHERE approval_id = $1 AND voter = $2',
+      [approvalId, vote.actor.userId],
+    );
+    return stored.rows[0]?.choice === vote.choice;
+  }
+
+  /** Only the voter sees why a vote did not count: through the click's response_url, else ephemeral. */
+  async function tellVoter(vote: VoteJobPayload, text: string): Promise<void> {
+    try {
+      if (vote.responseUrl) {
+        await deps.slack.postToResponseUrl(vote.responseUrl, {
+          response_type: 'ephemeral',
+          replace_original: false,
+          text,
+        });
+      } else if (vote.actor.channelId) {
+        await deps.slack.postEphemeral({ channel: vote.actor.channelId, user: vote.actor.userId, text });
+      }
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, voter: vote.actor.userId },
+        'could not tell the voter why the vote did not count',
+      );
+    }
+  }
 
   /** Updates the approval card in place through the outbox, from the stored approval. */
   async function refreshCard(approvalId: string): Promise<void> {

@@ -14,6 +14,7 @@ import { runDeliveryHooks } from '../agent/run-delivery-hooks.ts';
 import { createRunProcessor } from '../agent/run-processor.ts';
 import { defineRunJobs, runEnqueuer, startRunWorker, startStalledRunSweeper } from '../agent/run-worker.ts';
 import { createSlackCore } from '../agent/slack-core.ts';
+import { defineVoteJobs, startVoteWorker, VOTE_JOB_KIND, voteEnqueuer } from '../agent/vote-jobs.ts';
 import { startApprovalSweeper } from '../approvals/start-approval-sweeper.ts';
 import { createAuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
@@ -60,6 +61,7 @@ export async function startCore(deps: CoreDeps) {
   });
   stops.push(() => queue.stop({ timeoutMs: 5_000 }));
   await defineRunJobs(queue);
+  await defineVoteJobs(queue);
   const retrieval = await createRetrieval({
     db,
     config: config.retrieval,
@@ -137,7 +139,31 @@ export async function startCore(deps: CoreDeps) {
     config,
     audit,
   });
+  const core = createSlackCore({
+    db,
+    inbox,
+    killSwitch,
+    processor,
+    registry,
+    render: deps.render,
+    groupsOf,
+    operators: config.durable.operators,
+    digests,
+    votes: { enqueue: voteEnqueuer(queue), wake: () => queue.wake(VOTE_JOB_KIND) },
+    slack: deps.slack,
+    modes: () => ({
+      retrievalMode: deps.capabilities.retrievalMode,
+      modelMode: config.anthropic.apiKey || config.llm.openaiCompat.baseUrl ? 'model' : 'no-model',
+      dayCeilingUsd: config.llm.budgets.dayUsd,
+    }),
+    logger,
+  });
   if (deps.workers !== false) {
+    await startVoteWorker({
+      queue,
+      countVote: (vote) => core.countVote(vote),
+      gaveUp: (vote) => core.voteGaveUp(vote),
+    });
     if (config.digest.schedules.length > 0) {
       const ticker = startDigestTicker(digests, logger);
       stops.push(() => ticker.stop());
@@ -159,23 +185,6 @@ export async function startCore(deps: CoreDeps) {
     outbox.start();
     stops.push(() => outbox.stop());
   }
-  const core = createSlackCore({
-    db,
-    inbox,
-    killSwitch,
-    processor,
-    registry,
-    render: deps.render,
-    groupsOf,
-    operators: config.durable.operators,
-    digests,
-    modes: () => ({
-      retrievalMode: deps.capabilities.retrievalMode,
-      modelMode: config.anthropic.apiKey || config.llm.openaiCompat.baseUrl ? 'model' : 'no-model',
-      dayCeilingUsd: config.llm.budgets.dayUsd,
-    }),
-    logger,
-  });
   if (config.durable.operators.length === 0) {
     logger.warn('SLUICE_OPERATORS is not set: anyone in the workspace may /agent pause and resume');
   }

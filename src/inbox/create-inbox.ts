@@ -7,7 +7,12 @@ import { type IncomingRequest, type RecordedRequest, recordRequest } from './rec
  * crash between them cannot strand a run that no worker will ever pick up.
  */
 export interface Inbox {
-  accept(request: IncomingRequest): Promise<RecordedRequest>;
+  accept(request: IncomingRequest, options?: AcceptOptions): Promise<RecordedRequest>;
+}
+
+export interface AcceptOptions {
+  /** Work to enqueue with a new request in the same transaction (e.g. counting a vote). */
+  enqueue?: (tx: Queryable, recorded: RecordedRequest) => Promise<unknown>;
 }
 
 export interface InboxDependencies {
@@ -20,12 +25,16 @@ export interface InboxDependencies {
 
 export function createInbox({ db, enqueueRun, afterCommit }: InboxDependencies): Inbox {
   return {
-    async accept(request) {
-      const recorded = await db.transaction(async (tx) => {
-        const r = await recordRequest(tx, request);
-        if (!r.duplicate && r.runId) await enqueueRun(tx, r.runId);
-        return r;
-      });
+    async accept(request, options = {}) {
+      // A Slack ack waits for this write: on the embedded database it goes ahead of queued work.
+      const recorded = await db.withPriority('interactive', () =>
+        db.transaction(async (tx) => {
+          const r = await recordRequest(tx, request);
+          if (!r.duplicate && r.runId) await enqueueRun(tx, r.runId);
+          if (!r.duplicate && options.enqueue) await options.enqueue(tx, r);
+          return r;
+        }),
+      );
       if (!recorded.duplicate) afterCommit?.(recorded);
       return recorded;
     },

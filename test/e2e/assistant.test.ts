@@ -105,6 +105,8 @@ describe('the assistant surface', () => {
       made.map((c) => [c.method, okOf(c.response)]),
       [
         ['assistant.threads.setStatus', true],
+        // The thread's earlier messages, read as context for the model.
+        ['conversations.replies', true],
         ['chat.postMessage', true],
       ],
     );
@@ -114,7 +116,8 @@ describe('the assistant surface', () => {
       status: THINKING_STATUS,
       team_id: h.slack.identity.teamId,
     });
-    const answer = made[1]!;
+    assert.deepEqual(made[1]!.args.ts, thread.threadTs);
+    const answer = made[2]!;
     assert.equal(answer.args.channel, thread.channel);
     assert.equal(answer.args.thread_ts, thread.threadTs);
     assert.equal(String(answer.args.unfurl_links), 'false');
