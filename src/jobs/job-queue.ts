@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import { type JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Database, Queryable } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
@@ -132,6 +133,7 @@ export async function createJobQueue(
 
   const kinds = new Map<string, { policy: RetryPolicy; uniqueByKey: boolean }>();
   const workIds = new Map<string, string>();
+  const limiters = new Map<string, PQueue>();
   const stopping = new AbortController();
   const pollingIntervalSeconds = options.pollIntervalSeconds ?? 1;
 
@@ -185,6 +187,10 @@ export async function createJobQueue(
     async work(kind, handler, workOptions) {
       const { policy } = kindOf(kind);
       const runOne = createAttemptRunner(kind, policy, handler, workOptions, logger, stopping.signal);
+      // The bound on handlers of this kind running at once in this process, whatever pg-boss's
+      // fetch loops deliver; `stop` waits for it to drain.
+      const limiter = new PQueue({ concurrency: Math.max(1, workOptions.concurrency) });
+      limiters.set(kind, limiter);
       // The fetch loops inherit the background priority from here, the handlers get it explicitly.
       const workId = await db.withPriority('background', () =>
         boss.work(
@@ -198,7 +204,7 @@ export async function createJobQueue(
           } as const,
           async (jobs) =>
             db.withPriority('background', () =>
-              Promise.all(jobs.map((job) => runOne(job as JobWithMetadata<object>))),
+              Promise.all(jobs.map((job) => limiter.add(() => runOne(job as JobWithMetadata<object>)))),
             ),
         ),
       );
@@ -258,6 +264,7 @@ export async function createJobQueue(
     async stop(stopOptions = {}) {
       stopping.abort();
       await boss.stop({ graceful: true, close: false, timeout: stopOptions.timeoutMs ?? 10_000 });
+      for (const limiter of limiters.values()) limiter.clear();
     },
   };
   return queue;
