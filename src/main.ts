@@ -1,6 +1,7 @@
 import { buildAnswerMessage, buildUnknownAnswerMessage } from '../handlers/blocks/answer-blocks.ts';
 import { buildApprovalCard } from '../handlers/blocks/approval-card.ts';
 import { digestMessage } from '../handlers/blocks/digest-message.ts';
+import { buildHomeView } from '../handlers/blocks/home-view.ts';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../handlers/create-slack-app.ts';
 import type { ReplyRenderers } from './agent/reply-renderers.ts';
 import {
@@ -51,6 +52,7 @@ const renderers: ReplyRenderers = {
   unknown: buildUnknownAnswerMessage,
   approvalCard: buildApprovalCard,
   digest: (digest) => digestMessage(digest),
+  home: (view) => buildHomeView(view),
 };
 
 export async function startSluice(

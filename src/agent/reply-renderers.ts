@@ -1,4 +1,6 @@
 import type { DigestRenderer } from '../digest/digest-to-render.ts';
+import type { ViewPayload } from '../slack/web-api-client.ts';
+import type { ConsoleSnapshot } from './console-view.ts';
 import type { ReplyDraft } from './run-steps.ts';
 
 /**
@@ -38,6 +40,8 @@ export interface ReplyRenderers {
   unknown(runId: string, question: string): ReplyDraft;
   approvalCard(card: ApprovalCardToRender): ReplyDraft;
   digest: DigestRenderer;
+  /** The App Home tab's view of the operator console. */
+  home(view: ConsoleSnapshot): ViewPayload;
 }
 
 /** Plain-text renderers, for the CLI and tests that do not care about Block Kit. */
@@ -48,6 +52,15 @@ export const plainRenderers: ReplyRenderers = {
   unknown: (runId, question) => ({ text: `I could not find anything about "${question}" (run ${runId}).` }),
   approvalCard: (c) => ({
     text: `Approval needed: ${c.action} (${c.reason}); ${c.quorum} approval(s) required.`,
+  }),
+  home: (v) => ({
+    type: 'home',
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'plain_text', text: `Runs today: ${v.today.runs}; paused: ${v.pauses.length > 0}` },
+      },
+    ],
   }),
   digest: (d) => ({
     text: `Sluice digest: ${d.figures.runs.total} runs, ${d.figures.runs.succeeded} succeeded, ${d.figures.runs.failed} failed.`,

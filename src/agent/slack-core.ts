@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import { enqueueOutbox } from '../outbox/outbox-message.ts';
 import type { SlackWebApiClient } from '../slack/web-api-client.ts';
 import { approvalCardView } from './approval-card-view.ts';
+import { type ConsoleSnapshot, consoleDigest, HOME_VIEWER_DAYS } from './console-view.ts';
 import type { AgentCommand, PauseScope } from './parse-agent-command.ts';
 import type { ReplyRenderers } from './reply-renderers.ts';
 import type { RunProcessor } from './run-processor.ts';
@@ -45,7 +46,7 @@ export interface SlackCoreDeps {
   /** Where vote jobs go: enqueued with the click, in its inbox transaction. */
   votes: { enqueue: (tx: Queryable, vote: VoteJobPayload) => Promise<unknown>; wake: () => void };
   /** For telling a voter why a vote did not count. */
-  slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral'>;
+  slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral' | 'publishView'>;
   /** On-demand digests; absent when this process does not post them. */
   digests?: Pick<DigestService, 'digestNow'>;
   /** For the console: retrieval and model modes, and the daily spend ceiling. */
@@ -123,7 +124,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
     return lines.join('\n');
   }
 
-  return {
+  const api = {
     async acceptCommand(input: {
       key: string;
       actor: SlackActor;
@@ -161,6 +162,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
             reason: command.reason,
             by: actor.userId,
           });
+          if (!alreadyPaused) afterPauseChange();
           return {
             reply: {
               text: alreadyPaused
@@ -180,6 +182,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
             scope: toControlScope(command.scope),
             by: actor.userId,
           });
+          if (resumed) afterPauseChange();
           return {
             reply: {
               text: resumed
@@ -293,49 +296,105 @@ export function createSlackCore(deps: SlackCoreDeps) {
       );
     },
 
-    async consoleView(_actor: { teamId: string; userId: string }) {
-      const [pauses, stats, pending] = await Promise.all([
-        listActivePauses(deps.db),
-        getRunStats(deps.db, { ...today(now()), errorLimit: 10 }),
-        deps.db.query<{ id: string; action: string; requester: string; expires_at: Date }>(
-          "SELECT id, action, requester, expires_at FROM approvals WHERE status = 'pending' ORDER BY expires_at LIMIT 20",
-        ),
-      ]);
-      const modes = deps.modes();
-      return {
-        pauses: pauses.map((p) => ({
-          scope: p.scopeKind === 'global' ? 'everything' : `${p.scopeKind} ${p.scopeValue}`,
-          reason: p.reason,
-          by: p.pausedBy,
-          since: p.pausedAt,
-        })),
-        retrievalMode: modes.retrievalMode,
-        modelMode: modes.modelMode,
-        today: {
-          runs: stats.total,
-          succeeded: stats.succeeded,
-          failed: stats.failed,
-          p50Ms: stats.latencyMs.p50 ?? undefined,
-          p95Ms: stats.latencyMs.p95 ?? undefined,
-          spendUsd: stats.costUsd,
-          ceilingUsd: modes.dayCeilingUsd,
-        },
-        pendingApprovals: pending.rows.map((r) => ({
-          approvalId: r.id,
-          action: r.action,
-          requester: r.requester,
-          expiresAt: r.expires_at,
-        })),
-        deadLetterDepth: stats.deadLetteredRuns,
-        lastErrors: stats.lastErrors.map((e) => ({
-          runId: e.runId,
-          at: e.at,
-          message: e.message ?? e.code ?? e.state,
-        })),
-        generatedAt: now(),
-      };
+    /** The console for App Home; the viewer is remembered so later changes are published to them. */
+    async consoleView(actor: { teamId: string; userId: string }): Promise<ConsoleSnapshot> {
+      const view = await readConsole();
+      await deps.db.query(
+        `INSERT INTO home_viewers (user_id, team_id, opened_at, view_digest) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id) DO UPDATE
+           SET team_id = EXCLUDED.team_id, opened_at = EXCLUDED.opened_at, view_digest = EXCLUDED.view_digest`,
+        [actor.userId, actor.teamId, now(), consoleDigest(view)],
+      );
+      return view;
+    },
+
+    /**
+     * Publishes the console again to everyone who opened it lately, if it changed since they last
+     * got it. The digest claim makes one replica publish each change; a failed publish is retried
+     * at the next refresh. Returns the users it published to.
+     */
+    async refreshHomes(): Promise<string[]> {
+      const view = await readConsole();
+      const digest = consoleDigest(view);
+      const claimed = await deps.db.query<{ user_id: string }>(
+        `UPDATE home_viewers SET view_digest = $1
+          WHERE opened_at > $2 AND view_digest IS DISTINCT FROM $1
+          RETURNING user_id`,
+        [digest, new Date(now().getTime() - HOME_VIEWER_DAYS * 86_400_000)],
+      );
+      const published: string[] = [];
+      for (const { user_id: userId } of claimed.rows) {
+        try {
+          await deps.slack.publishView({ user_id: userId, view: deps.render.home(view) });
+          published.push(userId);
+        } catch (error) {
+          deps.logger.warn({ err: error, userId }, 'could not refresh the App Home console; retrying later');
+          await deps.db.query('UPDATE home_viewers SET view_digest = NULL WHERE user_id = $1', [userId]);
+        }
+      }
+      return published;
     },
   };
+  return api;
+
+  /**
+   * After a pause or resume: pending approval cards say whether they are paused, and open App
+   * Home consoles show it. Not awaited by the command (its reply must not wait on Slack).
+   */
+  function afterPauseChange(): void {
+    void (async () => {
+      const pending = await deps.db.query<{ id: string }>(
+        "SELECT id FROM approvals WHERE status = 'pending' ORDER BY created_at LIMIT 200",
+      );
+      for (const { id } of pending.rows) await refreshCard(id);
+      await api.refreshHomes();
+    })().catch((error: unknown) =>
+      deps.logger.error({ err: error }, 'could not refresh approval cards and consoles after a pause change'),
+    );
+  }
+
+  async function readConsole(): Promise<ConsoleSnapshot> {
+    const [pauses, stats, pending] = await Promise.all([
+      listActivePauses(deps.db),
+      getRunStats(deps.db, { ...today(now()), errorLimit: 10 }),
+      deps.db.query<{ id: string; action: string; requester: string; expires_at: Date }>(
+        "SELECT id, action, requester, expires_at FROM approvals WHERE status = 'pending' ORDER BY expires_at LIMIT 20",
+      ),
+    ]);
+    const modes = deps.modes();
+    return {
+      pauses: pauses.map((p) => ({
+        scope: p.scopeKind === 'global' ? 'everything' : `${p.scopeKind} ${p.scopeValue}`,
+        reason: p.reason,
+        by: p.pausedBy,
+        since: p.pausedAt,
+      })),
+      retrievalMode: modes.retrievalMode,
+      modelMode: modes.modelMode,
+      today: {
+        runs: stats.total,
+        succeeded: stats.succeeded,
+        failed: stats.failed,
+        p50Ms: stats.latencyMs.p50 ?? undefined,
+        p95Ms: stats.latencyMs.p95 ?? undefined,
+        spendUsd: stats.costUsd,
+        ceilingUsd: modes.dayCeilingUsd,
+      },
+      pendingApprovals: pending.rows.map((r) => ({
+        approvalId: r.id,
+        action: r.action,
+        requester: r.requester,
+        expiresAt: r.expires_at,
+      })),
+      deadLetterDepth: stats.deadLetteredRuns,
+      lastErrors: stats.lastErrors.map((e) => ({
+        runId: e.runId,
+        at: e.at,
+        message: e.message ?? e.code ?? e.state,
+      })),
+      generatedAt: now(),
+    };
+  }
 
   async function count(vote: VoteJobPayload): Promise<string | undefined> {
     const button = decodeApprovalButtonValue(vote.value);

@@ -24,6 +24,7 @@ import type { Database } from '../db/database.ts';
 import { createDigestService } from '../digest/digest-service.ts';
 import { startDigestTicker } from '../digest/digest-ticker.ts';
 import { createInbox } from '../inbox/create-inbox.ts';
+import { startCronTicker } from '../jobs/cron-ticker.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { createModelGatewayFromConfig } from '../llm/create-model-gateway-from-config.ts';
 import type { Logger } from '../logger.ts';
@@ -164,6 +165,13 @@ export async function startCore(deps: CoreDeps) {
       countVote: (vote) => core.countVote(vote),
       gaveUp: (vote) => core.voteGaveUp(vote),
     });
+    // Open App Home consoles follow changes (runs, approvals, pauses) within about 15 s.
+    const homes = startCronTicker('*/15 * * * * *', 'sluice-home-refresh', async () => {
+      await core
+        .refreshHomes()
+        .catch((error: unknown) => logger.error({ err: error }, 'App Home refresh failed'));
+    });
+    stops.push(() => homes.stop());
     if (config.digest.schedules.length > 0) {
       const ticker = startDigestTicker(digests, logger);
       stops.push(() => ticker.stop());

@@ -420,3 +420,69 @@ describe('mentions, DMs and App Home', () => {
     assert.match(JSON.stringify(published.args.view), /Runs today/);
   });
 });
+
+describe('cards and consoles follow a pause', () => {
+  it('freezes pending approval cards while paused and restores their buttons on resume', async () => {
+    const before = posts().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=restart-service params.service=billing params.environment=production',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    const card = await replyAfter(before, /Approval needed/);
+    const ts = (card.response as { ts: string }).ts;
+    const updatesOf = () =>
+      h.slack.callsTo('chat.update').filter((c) => c.args.ts === ts && c.status === 200);
+    await h.driver.command({
+      command: '/agent',
+      text: 'pause "database failover"',
+      userId: USERS.carol,
+      channelId: OPS_CHANNEL,
+    });
+    const frozen = await eventually('the card frozen by the pause', () =>
+      updatesOf().find((c) => /Frozen: Sluice is paused \(database failover\)/.test(text(c))),
+    );
+    assert.ok(!JSON.stringify(frozen.args.blocks).includes('"actions"'), 'a frozen card has no buttons');
+    const seen = updatesOf().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'resume',
+      userId: USERS.carol,
+      channelId: OPS_CHANNEL,
+    });
+    const restored = await eventually('the card restored on resume', () =>
+      updatesOf()
+        .slice(seen)
+        .find((c) => JSON.stringify(c.args.blocks).includes('"actions"')),
+    );
+    assert.doesNotMatch(text(restored), /Frozen/);
+  });
+
+  it('republishes an open App Home console when it changes, once per change', async () => {
+    await h.driver.event({
+      event: { type: 'app_home_opened', user: USERS.dave, channel: 'D0DAVE001', tab: 'home' },
+    });
+    const homesOf = () => h.slack.callsTo('views.publish').filter((c) => c.args.user_id === USERS.dave);
+    await eventually('the first publish', () => homesOf()[0]);
+    await h.driver.command({
+      command: '/agent',
+      text: 'pause "noisy alerts"',
+      userId: USERS.dave,
+      channelId: OPS_CHANNEL,
+    });
+    const paused = await eventually('the console showing the pause', () =>
+      homesOf().find((c) => /noisy alerts/.test(JSON.stringify(c.args.view))),
+    );
+    assert.match(JSON.stringify(paused.args.view), /Paused/);
+    await h.driver.command({ command: '/agent', text: 'resume', userId: USERS.dave, channelId: OPS_CHANNEL });
+    await eventually('the console without the pause', () =>
+      homesOf()
+        .slice(homesOf().indexOf(paused) + 1)
+        .find((c) => !/noisy alerts/.test(JSON.stringify(c.args.view))),
+    );
+    const count = homesOf().length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(homesOf().length, count, 'nothing changed, nothing published');
+  });
+});
