@@ -14,7 +14,14 @@ export interface ConsoleSnapshot {
     spendUsd: number;
     ceilingUsd: number | undefined;
   };
-  pendingApprovals: { approvalId: string; action: string; requester: string; expiresAt: Date }[];
+  pendingApprovals: {
+    approvalId: string;
+    action: string;
+    requester: string;
+    expiresAt: Date;
+    /** The approval card in Slack, once it has been posted. */
+    link?: string;
+  }[];
   deadLetterDepth: number;
   lastErrors: { runId: string; at: Date; message: string }[];
   generatedAt: Date;

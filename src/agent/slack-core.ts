@@ -46,7 +46,7 @@ export interface SlackCoreDeps {
   /** Where vote jobs go: enqueued with the click, in its inbox transaction. */
   votes: { enqueue: (tx: Queryable, vote: VoteJobPayload) => Promise<unknown>; wake: () => void };
   /** For telling a voter why a vote did not count. */
-  slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral' | 'publishView'>;
+  slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral' | 'publishView' | 'getPermalink'>;
   /** On-demand digests; absent when this process does not post them. */
   digests?: Pick<DigestService, 'digestNow'>;
   /** For the console: retrieval and model modes, and the daily spend ceiling. */
@@ -61,6 +61,8 @@ export interface SlackCoreDeps {
 
 export function createSlackCore(deps: SlackCoreDeps) {
   const now = deps.now ?? (() => new Date());
+  /** Permalinks of approval cards, asked of Slack once per card (a card does not move). */
+  const cardLinks = new Map<string, string>();
 
   const toControlScope = (scope: PauseScope): ControlScope =>
     scope.kind === 'global'
@@ -353,12 +355,37 @@ export function createSlackCore(deps: SlackCoreDeps) {
     );
   }
 
+  async function cardLink(approvalId: string, channel: string, ts: string): Promise<string | undefined> {
+    const known = cardLinks.get(approvalId);
+    if (known) return known;
+    try {
+      const link = await deps.slack.getPermalink({ channel, message_ts: ts });
+      if (cardLinks.size > 1_000) cardLinks.clear();
+      cardLinks.set(approvalId, link);
+      return link;
+    } catch (error) {
+      deps.logger.warn({ err: error, approvalId }, 'no permalink for an approval card');
+      return undefined;
+    }
+  }
+
   async function readConsole(): Promise<ConsoleSnapshot> {
     const [pauses, stats, pending] = await Promise.all([
       listActivePauses(deps.db),
       getRunStats(deps.db, { ...today(now()), errorLimit: 10 }),
-      deps.db.query<{ id: string; action: string; requester: string; expires_at: Date }>(
-        "SELECT id, action, requester, expires_at FROM approvals WHERE status = 'pending' ORDER BY expires_at LIMIT 20",
+      deps.db.query<{
+        id: string;
+        action: string;
+        requester: string;
+        expires_at: Date;
+        channel_id: string | null;
+        slack_ts: string | null;
+      }>(
+        `SELECT a.id, a.action, a.requester, a.expires_at, o.channel_id, o.slack_ts
+           FROM approvals a
+           LEFT JOIN outbox_messages o ON o.key = a.run_id || ':approval-card' AND o.state = 'sent'
+          WHERE a.status = 'pending'
+          ORDER BY a.expires_at LIMIT 20`,
       ),
     ]);
     const modes = deps.modes();
@@ -380,12 +407,19 @@ export function createSlackCore(deps: SlackCoreDeps) {
         spendUsd: stats.costUsd,
         ceilingUsd: modes.dayCeilingUsd,
       },
-      pendingApprovals: pending.rows.map((r) => ({
-        approvalId: r.id,
-        action: r.action,
-        requester: r.requester,
-        expiresAt: r.expires_at,
-      })),
+      pendingApprovals: await Promise.all(
+        pending.rows.map(async (r) => {
+          const link =
+            r.channel_id && r.slack_ts ? await cardLink(r.id, r.channel_id, r.slack_ts) : undefined;
+          return {
+            approvalId: r.id,
+            action: r.action,
+            requester: r.requester,
+            expiresAt: r.expires_at,
+            ...(link ? { link } : {}),
+          };
+        }),
+      ),
       deadLetterDepth: stats.deadLetteredRuns,
       lastErrors: stats.lastErrors.map((e) => ({
         runId: e.runId,

@@ -14,7 +14,7 @@ import {
 import { SlackMethodError } from './slack-method-error.ts';
 
 /**
- * `chat.postMessage`, `chat.postEphemeral`, `chat.update` and `chat.delete` as the Web API
+ * `chat.postMessage`, `chat.postEphemeral`, `chat.update`, `chat.delete` and `chat.getPermalink` as the Web API
  * reference documents them: argument rules, the errors listed for each, and the response shapes
  * of the documented examples. Limits: `text` past 40,000 characters is truncated with the
  * `message_truncated` warning on post; `chat.update` refuses `text` past 4,000 (`msg_too_long`).
@@ -144,7 +144,22 @@ const remove: SlackMethodHandler = (args, ctx) => {
   return { channel: channel.id, ts: message.ts };
 };
 
+/** No scope; any message in a conversation the bot can see, as Slack's permalink shape. */
+const getPermalink: SlackMethodHandler = (args, ctx) => {
+  const channel = requireChannel(ctx, stringArg(args, 'channel'));
+  const ts = stringArg(args, 'message_ts');
+  const message = ts ? ctx.messages.find(channel.id, ts) : undefined;
+  if (!ts || !message) throw new SlackMethodError('message_not_found');
+  const base = `https://${ctx.identity.teamDomain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}`;
+  const inThread = message.thread_ts && message.thread_ts !== message.ts;
+  return {
+    channel: channel.id,
+    permalink: inThread ? `${base}?thread_ts=${message.thread_ts}&cid=${channel.id}` : base,
+  };
+};
+
 export const chatMethods: Record<string, SlackMethodHandler> = {
+  'chat.getPermalink': getPermalink,
   'chat.postMessage': postMessage,
   'chat.postEphemeral': postEphemeral,
   'chat.update': update,

@@ -17,6 +17,7 @@ export const methodScopes: Record<string, readonly string[]> = {
   'usergroups.list': ['usergroups:read'],
   'usergroups.users.list': ['usergroups:read'],
   // Views need no scope of their own: a trigger id or the app's Home tab is the permission.
+  'chat.getPermalink': [],
   'views.open': [],
   'views.publish': [],
   'views.update': [],

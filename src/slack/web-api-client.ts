@@ -15,6 +15,7 @@ import {
   okResultSchema,
   type PostEphemeralResult,
   type PostMessageResult,
+  permalinkResultSchema,
   postEphemeralResultSchema,
   postMessageResultSchema,
   type SlackBlock,
@@ -124,6 +125,8 @@ export interface SlackWebApiClient {
     title?: string;
   }): Promise<void>;
   postToResponseUrl(url: string, message: ResponseUrlMessage): Promise<void>;
+  /** A link to one message (no scope needed). */
+  getPermalink(args: { channel: string; message_ts: string }): Promise<string>;
 }
 
 /** Posts and modal opens are not safe to repeat blindly: a repeat may post twice. */
@@ -215,6 +218,7 @@ export function createSlackWebApiClient(options: SlackWebApiClientOptions): Slac
     setSuggestedPrompts: async (args) => {
       await call('assistant.threads.setSuggestedPrompts', args, okResultSchema);
     },
+    getPermalink: async (args) => (await call('chat.getPermalink', args, permalinkResultSchema)).permalink,
     postToResponseUrl: (url, message) =>
       withRetries('response_url', false, (attempt) =>
         postToResponseUrl(url, message, { allowedOrigins: responseUrlOrigins, timeoutMs, attempt }),

@@ -115,3 +115,5 @@ export const authTestResultSchema = z.looseObject({
 export type AuthTestResult = z.infer<typeof authTestResultSchema>;
 
 export const okResultSchema = z.looseObject({});
+
+export const permalinkResultSchema = z.looseObject({ channel: z.string(), permalink: z.string().url() });
