@@ -476,7 +476,10 @@ describe('cards and consoles follow a pause', () => {
     );
     assert.match(JSON.stringify(paused.args.view), /Paused/);
     // The pending approval from the test above links to its card.
-    assert.match(JSON.stringify(paused.args.view), new RegExp(`slack\\.com/archives/${OPS_CHANNEL}/p\\d{16}`));
+    assert.match(
+      JSON.stringify(paused.args.view),
+      new RegExp(`slack\\.com/archives/${OPS_CHANNEL}/p\\d{16}`),
+    );
     await h.driver.command({ command: '/agent', text: 'resume', userId: USERS.dave, channelId: OPS_CHANNEL });
     await eventually('the console without the pause', () =>
       homesOf()
