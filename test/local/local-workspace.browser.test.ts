@@ -59,7 +59,13 @@ const consoleView: ConsoleView = {
   modelMode: 'no-model',
   today: { runs: 12, succeeded: 11, failed: 1, p50Ms: 840, p95Ms: 2300, spendUsd: 0, ceilingUsd: 5 },
   pendingApprovals: [
-    { approvalId: 'ap_7', action: 'http.request', requester: ALICE, expiresAt: new Date(Date.now() + 1.8e6) },
+    {
+      approvalId: 'ap_7',
+      action: 'http.request',
+      requester: ALICE,
+      expiresAt: new Date(Date.now() + 1.8e6),
+      link: `https://sluice-local.slack.com/archives/${OPS}/p1800000000000100`,
+    },
   ],
   deadLetterDepth: 0,
   lastErrors: [{ runId: 'run_3', at: new Date(), message: 'restart-service answered 503' }],
@@ -397,6 +403,9 @@ describe('the local workspace page', () => {
     assert.match(await home.innerText(), /Runs today\n12/);
     assert.match(await home.innerText(), /restart-service answered 503/);
     await screenshot('06-app-home');
+    // The pending approval's permalink opens its channel on this page, not a tab to slack.com.
+    await home.locator('a.permalink', { hasText: 'http.request' }).click();
+    await page.locator(`.sidebar-item.is-active[data-conversation=${OPS}]`).waitFor();
   });
 
   it('raised no script errors and logged no errors in the browser console', () => {

@@ -48,8 +48,24 @@ function renderInline(nodes, lookup) {
         return h('em', {}, renderInline(node.children, lookup));
       case 'strike':
         return h('s', {}, renderInline(node.children, lookup));
-      case 'link':
+      case 'link': {
+        // A Slack permalink (an approval card on App Home) opens its conversation on this page.
+        const permalink = /\/archives\/([CGD][A-Z0-9]+)\/p\d{16}/.exec(node.url);
+        if (permalink) {
+          return h('a', {
+            href: node.url,
+            class: 'permalink',
+            text: node.label,
+            onclick: (event) => {
+              event.preventDefault();
+              document.dispatchEvent(
+                new CustomEvent('open-conversation', { detail: { channel: permalink[1] } }),
+              );
+            },
+          });
+        }
         return h('a', { href: node.url, target: '_blank', rel: 'noopener noreferrer', text: node.label });
+      }
       case 'user': {
         const user = lookup.user(node.id);
         const name = user ? user.displayName : (node.label ?? node.id);

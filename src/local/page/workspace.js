@@ -240,6 +240,12 @@ function renderSidebarFor(snapshot) {
   );
 }
 
+document.addEventListener('open-conversation', (event) => {
+  const id = event.detail.channel;
+  if (ui.snapshot?.channels.some((c) => c.id === id && !c.isIm)) go({ kind: 'channel', id });
+  else toast('That conversation is not in this workspace.', 'error');
+});
+
 $('user-switcher').addEventListener('change', (event) => {
   ui.user = event.target.value;
   ui.thread = undefined;
