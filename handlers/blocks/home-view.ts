@@ -1,32 +1,10 @@
+import type { ConsoleSnapshot } from '../../src/agent/console-view.ts';
 import { escapeMrkdwn, link, mrkdwn, plain, truncate } from './mrkdwn.ts';
 import { slackDate, userMention } from './slack-format.ts';
 import { type Block, LIMITS } from './types.ts';
 
-/** What the operator console shows; gathered by the core's read model. */
-export interface ConsoleView {
-  pauses: { scope: string; reason: string; by: string; since: Date }[];
-  retrievalMode: 'hybrid' | 'keyword-only';
-  modelMode: 'model' | 'no-model';
-  today: {
-    runs: number;
-    succeeded: number;
-    failed: number;
-    p50Ms: number | undefined;
-    p95Ms: number | undefined;
-    spendUsd: number;
-    ceilingUsd: number | undefined;
-  };
-  pendingApprovals: {
-    approvalId: string;
-    action: string;
-    requester: string;
-    expiresAt: Date;
-    link?: string;
-  }[];
-  deadLetterDepth: number;
-  lastErrors: { runId: string; at: Date; message: string }[];
-  generatedAt: Date;
-}
+/** What the operator console shows; gathered by the core's read model (src/agent/console-view.ts). */
+export type ConsoleView = ConsoleSnapshot;
 
 function ms(value: number | undefined): string {
   if (value === undefined) return '—';

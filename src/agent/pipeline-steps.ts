@@ -12,6 +12,7 @@ import { parseExplicitCommand } from '../policy/parse-explicit-command.ts';
 import type { Policy, PolicyContext, Decision as PolicyDecision } from '../policy/policy-types.ts';
 import type { Proposal } from '../policy/proposal.ts';
 import { answerQuestion } from './answer-question.ts';
+import { approvalCardView } from './approval-card-view.ts';
 import type { ReplyRenderers } from './reply-renderers.ts';
 import { type PassageSearch, type RetrievedPassages, retrievePassages } from './retrieve-passages.ts';
 import type { Run } from './run-record.ts';
@@ -166,23 +167,8 @@ export function createPipelineSteps(deps: PipelineDeps): RunSteps {
         now: now(),
       });
       const risk = deps.registry.get(proposal.action)?.risk ?? 'high';
-      const card = deps.render.approvalCard({
-        approvalId: approval.id,
-        runId: run.id,
-        action: approval.action,
-        params: approval.params,
-        payloadHash: approval.payloadHash,
-        risk,
-        ruleId: approval.ruleId,
-        reason: approval.reason,
-        requester: approval.requester,
-        approvers: approval.approvers,
-        quorum: approval.quorum,
-        requesterMayApprove: approval.requesterCanApprove,
-        expiresAt: approval.expiresAt,
-        status: 'pending',
-        votes: [],
-      });
+      // A new approval: pending, no votes, its run this one.
+      const card = deps.render.approvalCard(approvalCardView(approval, risk));
       return { card };
     },
     async execute(ctx, proposalLike, call) {
