@@ -3,7 +3,7 @@ import { embedChunks } from '../embeddings/embed-chunks.ts';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.ts';
 import { dropVectorIndex, type HnswBuildOptions, restoreVectorIndex } from '../embeddings/embedding-store.ts';
 import { chunkText } from '../ingest/chunk-text.ts';
-import { foldTermStatistics, storeDocument } from '../ingest/store-document.ts';
+import { foldTermStatistics, storeDocument, vacuumPostings } from '../ingest/store-document.ts';
 
 /** A document of a benchmark or synthetic corpus, stored under `source` = its id. */
 export interface CorpusDocument {
@@ -65,6 +65,7 @@ export async function loadCorpus(
     }
   }
   await foldTermStatistics(db);
+  await vacuumPostings(db);
   if (options.embedder) await restoreVectorIndex(db, options.hnsw);
   const seconds = (performance.now() - started) / 1000;
   return { chunks, seconds, chunksPerSecond: chunks / seconds, documentOf };

@@ -7,7 +7,13 @@ import { dropVectorIndex, type HnswBuildOptions, restoreVectorIndex } from '../e
 import type { ChunkOptions } from './chunk-text.ts';
 import { collectFiles, isUnder } from './collect-files.ts';
 import { contentHash, parseDocument, readFileBytes, type SkipReason } from './read-document.ts';
-import { type DocumentRecord, deleteDocuments, foldTermStatistics, storeDocument } from './store-document.ts';
+import {
+  type DocumentRecord,
+  deleteDocuments,
+  foldTermStatistics,
+  storeDocument,
+  vacuumPostings,
+} from './store-document.ts';
 
 /**
  * `sluice ingest`: brings the knowledge base in line with a set of files. Unchanged files (same
@@ -138,6 +144,7 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
     request.onProgress?.({ done: changed.length, total: changed.length, file: '' });
     if (request.prune) summary.removed = await pruneMissing(db, roots, new Set(files));
     await foldTermStatistics(db);
+    if (summary.chunks > 0 || summary.removed > 0) await vacuumPostings(db);
   } finally {
     if (bulk) await restoreVectorIndex(db, deps.hnsw);
   }

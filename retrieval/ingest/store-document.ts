@@ -1,4 +1,4 @@
-import type { Queryable } from '../../src/db/database.ts';
+import type { Database, Queryable } from '../../src/db/database.ts';
 import { SluiceError } from '../../src/errors.ts';
 import { vectorLiteral } from '../embeddings/embedding-store.ts';
 import { chunkSearchText, TEXT_SEARCH_CONFIG } from '../lexical/bm25-sql.ts';
@@ -114,6 +114,16 @@ export async function deleteDocuments(tx: Queryable, sources: readonly string[])
 export async function foldTermStatistics(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ folded: number }>('SELECT kb_fold_term_stats() AS folded');
   return Number(rows[0]?.folded ?? 0);
+}
+
+/**
+ * Marks the postings' pages all-visible so BM25 reads posting lists as index-only scans
+ * (migration 0006). Only embedded PGlite needs it: it has no autovacuum, while a server's
+ * autovacuum runs after inserts by itself. It cannot run inside a transaction, and only visits
+ * pages written since the last vacuum.
+ */
+export async function vacuumPostings(db: Database): Promise<void> {
+  if (db.kind === 'embedded') await db.query('VACUUM (ANALYZE) kb_postings');
 }
 
 /**

@@ -73,6 +73,7 @@ export async function searchBm25(
     scanned: terms.slice(0, essential),
     completed: terms.slice(essential),
     minPartial: threshold - margin - tail[essential]!,
+    threshold: threshold - margin,
     limit,
     params,
     avgLength,

@@ -198,5 +198,22 @@ for (const target of databaseTargets()) {
       }
       assert.ok(response.hits.length > 0);
     });
+
+    // Embedded PGlite has no autovacuum: ingest vacuums the postings itself (migration 0006).
+    it('leaves posting lists readable from the primary key alone', {
+      skip: target.name !== 'embedded',
+    }, async () => {
+      write(dir, 'docs/many.md', `# Many\n\n${'Restart the payments worker. '.repeat(40)}\n`);
+      const summary = await retrieval.ingest({ paths: ['docs'], cwd: dir, prune: false });
+      assert.ok(summary.added + summary.updated > 0);
+      await db.query('SET enable_seqscan = off');
+      const { rows } = await db.query<{ 'QUERY PLAN': string }>(
+        "EXPLAIN (ANALYZE, COSTS OFF) SELECT chunk_id, tf, chunk_length FROM kb_postings WHERE term = 'worker'",
+      );
+      await db.query('RESET enable_seqscan');
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      assert.match(plan, /Index Only Scan using kb_postings_pkey/, plan);
+      assert.match(plan, /Heap Fetches: 0/, plan);
+    });
   });
 }
