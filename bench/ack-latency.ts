@@ -3,7 +3,7 @@
  * before it can answer 200. For each database (embedded PGlite with a data directory on disk, as
  * `npm start` runs it, and in memory; the server when DATABASE_URL or TEST_DATABASE_URL is set) it fills the queue with a backlog of runs, keeps run workers and the
  * outbox sender busy against the Slack double (in a process of its own), then for a steady load:
- *   - "inbox write": inbox.accept() (request + run + job in one transaction), called in-process;
+ *   - "inbox write": inbox.accept() (request + run + job in one statement), called in-process;
  *   - "HTTP ack": POSTs from a separate load-generator process (as Slack's requests come from
  *     elsewhere) to a bare node HTTP endpoint that calls inbox.accept() and answers 200.
  * Each kind gets half the rate. Latencies count from when a request was due, so a stalled event
@@ -18,7 +18,13 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { runDeliveryHooks } from '../src/agent/run-delivery-hooks.ts';
 import { createRunProcessor } from '../src/agent/run-processor.ts';
-import { defineRunJobs, RUN_JOB_KIND, runEnqueuer, startRunWorker } from '../src/agent/run-worker.ts';
+import {
+  defineRunJobs,
+  RUN_JOB_KIND,
+  runEnqueuer,
+  runJobInsert,
+  startRunWorker,
+} from '../src/agent/run-worker.ts';
 import { createAuditLog } from '../src/audit/audit-log.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -94,7 +100,11 @@ async function bench(name: string, db: Database): Promise<void> {
   const queue = await createJobQueue(db, logger, { pollIntervalSeconds: 0.5 });
   await defineRunJobs(queue);
   const enqueueRun = runEnqueuer(queue);
-  const inbox: Inbox = createInbox({ db, enqueueRun, afterCommit: () => queue.wake(RUN_JOB_KIND) });
+  const inbox: Inbox = createInbox({
+    db,
+    runJob: runJobInsert(queue),
+    afterCommit: () => queue.wake(RUN_JOB_KIND),
+  });
   // Busy workers: every step waits a little, as model and HTTP calls would.
   const processor = createRunProcessor({
     db,

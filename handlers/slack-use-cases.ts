@@ -29,7 +29,10 @@ export interface SlackUseCases {
     payload: unknown;
   }): Promise<AcceptedCommand>;
 
-  /** A mention, a DM or an assistant-thread message: key is Slack's event_id. */
+  /**
+   * A mention, a DM or an assistant-thread message: key is Slack's event_id. `firstInThread`:
+   * this assistant-thread message is the first request stored from its thread (not a retry).
+   */
   acceptMessage(input: {
     key: string;
     actor: SlackActor;
@@ -38,7 +41,7 @@ export interface SlackUseCases {
     ts: string;
     threadTs: string | undefined;
     payload: unknown;
-  }): Promise<void>;
+  }): Promise<{ firstInThread: boolean }>;
 
   /** Approve, reject-with-reason and feedback clicks; the core authorises them, never the handler. */
   acceptInteraction(input: {

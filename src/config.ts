@@ -43,6 +43,19 @@ function integer(name: string, fallback: number, min: number, max: number) {
   });
 }
 
+function onOff(name: string, fallback: boolean) {
+  return optionalString.transform((raw, ctx) => {
+    if (raw === undefined) return fallback;
+    const value = raw.toLowerCase();
+    if (value === 'on' || value === 'off') return value === 'on';
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be "on" or "off" (got "${raw}"); unset ${name} to use ${fallback ? 'on' : 'off'}`,
+    });
+    return z.NEVER;
+  });
+}
+
 // --- Model gateway (src/llm) ------------------------------------------------------------------
 // Models per task, prices, budgets, retries, breaker and response cache. Read by
 // src/llm/gateway-settings.ts; documented in .env.example under "Model gateway".
@@ -548,6 +561,7 @@ export const envSchema = z.object({
     'create an app-level token with connections:write for Socket Mode, or unset it for HTTP mode',
   ),
   SLACK_API_URL: httpUrl('it is the Web API base, e.g. https://slack.com/api/; unset it for Slack itself'),
+  SLUICE_SLACK_ASSISTANT: onOff('SLUICE_SLACK_ASSISTANT', true),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: httpUrl('unset it to use Anthropic itself'),
   SLUICE_POLICY_FILE: optionalString,
@@ -574,6 +588,8 @@ export interface Config {
     signingSecret: string | undefined;
     appToken: string | undefined;
     apiUrl: string | undefined;
+    /** Slack's assistant surface (threads, suggested prompts, status); off for an app without `assistant_view`. */
+    assistant: boolean;
   };
   anthropic: { apiKey: string | undefined; baseUrl: string | undefined };
   llm: LlmConfig;
@@ -610,6 +626,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
       apiUrl: e.SLACK_API_URL,
+      assistant: e.SLUICE_SLACK_ASSISTANT,
     },
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL },
     llm: llmConfigFrom(e),

@@ -131,6 +131,7 @@ export async function startSluice(
       ...(slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
       botUserId: slack.botUserId,
       botId: slack.botId,
+      assistant: config.slack.assistant,
       useCases: core.core,
       logger,
     });

@@ -74,6 +74,15 @@ describe('loadConfig', () => {
     assert.equal(config.policyFile, '/srv/app/policy.yaml');
   });
 
+  it('turns the Slack assistant surface on by default, off with SLUICE_SLACK_ASSISTANT=off', () => {
+    assert.equal(loadConfig({}).slack.assistant, true);
+    assert.equal(loadConfig({ SLUICE_SLACK_ASSISTANT: 'off' }).slack.assistant, false);
+    assert.equal(loadConfig({ SLUICE_SLACK_ASSISTANT: ' ON ' }).slack.assistant, true);
+    assert.deepEqual(problemsOf({ SLUICE_SLACK_ASSISTANT: 'no' }), [
+      'SLUICE_SLACK_ASSISTANT: must be "on" or "off" (got "no"); unset SLUICE_SLACK_ASSISTANT to use on',
+    ]);
+  });
+
   it('accepts http(s) URLs only for API base URLs', () => {
     assert.match(problemsOf({ SLACK_API_URL: 'ftp://x' })[0]!, /SLACK_API_URL: must be an http\(s\) URL/);
     assert.equal(

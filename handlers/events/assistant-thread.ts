@@ -13,7 +13,8 @@ import { tellNotStored } from './tell-not-stored.ts';
  * Slack's assistant surface (Bolt's `Assistant`): suggested prompts when a person opens an
  * assistant thread, and each message they write there goes through the same pipeline as a DM,
  * with a "thinking" status while the run works. The run's reply reaches the thread through the
- * outbox, and Slack clears the status when it lands.
+ * outbox, and Slack clears the status when it lands. The thread's first question becomes its
+ * title (Slack lists assistant threads by title in the app's History tab).
  *
  * Bolt treats every threaded `message.im` as an assistant message, so with this registered a
  * reply in an ordinary DM thread comes here too; it is stored all the same, and a status Slack
@@ -30,6 +31,25 @@ export const SUGGESTED_PROMPTS: readonly { title: string; message: string }[] = 
 ];
 
 export const THINKING_STATUS = 'is thinking…';
+
+/** Long enough to tell threads apart in Slack's History list, short enough to fit on its line. */
+export const MAX_TITLE_CHARS = 60;
+
+/**
+ * A thread title from the person's question: Slack markup shown as its label (`<url|label>`,
+ * `<#C123|ops>`), one line, at most MAX_TITLE_CHARS, cut at a word where there is one.
+ */
+export function threadTitle(text: string): string {
+  const plain = text
+    .replace(/<([^<>|]*)\|([^<>]*)>/g, '$2')
+    .replace(/<([^<>]*)>/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (plain.length <= MAX_TITLE_CHARS) return plain;
+  const cut = plain.slice(0, MAX_TITLE_CHARS - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space >= MAX_TITLE_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
 
 /**
  * The request is stored only after the status call, so the status cannot land after a fast reply
@@ -69,7 +89,7 @@ export function registerAssistant(
     // message (conversations.replies + chat.update) on every move.
     threadContextChanged: async () => {},
 
-    userMessage: async ({ event, body, client, context }) => {
+    userMessage: async ({ event, body, client, context, setTitle }) => {
       const envelope = eventEnvelopeSchema.safeParse(body);
       const message = assistantMessageEventSchema.safeParse(event);
       if (!envelope.success || !message.success) {
@@ -84,7 +104,7 @@ export function registerAssistant(
       // A Slack retry may arrive after the reply; a status set then would linger.
       if (!context.retryNum) await showThinking(client, thread, logger);
       try {
-        await deps.useCases.acceptMessage({
+        const { firstInThread } = await deps.useCases.acceptMessage({
           key: `event:${envelope.data.event_id}`,
           actor: { teamId: envelope.data.team_id, userId: m.user, channelId: m.channel },
           surface: 'assistant',
@@ -93,6 +113,12 @@ export function registerAssistant(
           threadTs: m.thread_ts,
           payload: body,
         });
+        // Not awaited: a title is only cosmetic, and the ack need not wait for Slack.
+        if (firstInThread) {
+          setTitle(threadTitle(text)).catch((error: unknown) =>
+            logger.warn({ err: error }, 'could not set the thread title'),
+          );
+        }
       } catch (error) {
         logger.error({ err: error }, 'could not accept assistant thread message');
         await tellNotStored(client, { channel: m.channel, threadTs: m.thread_ts }, logger);

@@ -1,5 +1,3 @@
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-
 /**
  * Text of a PDF, with Mozilla's PDF.js (pdfjs-dist, the reader inside Firefox): each page's text
  * items in content order, a line break where PDF.js reports the end of a line, a blank line
@@ -9,7 +7,16 @@ import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 export type PdfText = { ok: true; text: string; title: string | undefined } | { ok: false; detail: string };
 
+/**
+ * Loaded on the first PDF, not with this module: PDF.js's legacy build replaces the global
+ * `JSON.stringify` and `JSON.parse` with slower JavaScript polyfills (stringify about 5x slower),
+ * which every process that imports retrieval (the Slack server among them) would otherwise pay.
+ */
+let pdfjs: Promise<typeof import('pdfjs-dist/legacy/build/pdf.mjs')> | undefined;
+
 export async function pdfToText(bytes: Uint8Array): Promise<PdfText> {
+  pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  const { getDocument } = await pdfjs;
   // PDF.js takes ownership of (and detaches) the buffer it is given: hand it a copy.
   const task = getDocument({
     data: new Uint8Array(bytes),

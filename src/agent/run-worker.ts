@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/database.ts';
-import type { JobKindOptions, JobQueue } from '../jobs/job-queue.ts';
+import type { JobInsert, JobKindOptions, JobQueue } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RunProcessor } from './run-processor.ts';
 import { WORKING_STATES } from './run-state.ts';
@@ -24,9 +24,14 @@ export async function defineRunJobs(
   await queue.define(RUN_JOB_KIND, { uniqueByKey: true, ...policy });
 }
 
-/** For the inbox and the processor: enqueue a run's job inside a transaction. */
+/** For the processor: enqueue a run's job inside a transaction. */
 export function runEnqueuer(queue: JobQueue): (tx: Queryable, runId: string) => Promise<string | null> {
   return (tx, runId) => queue.enqueue<RunJobPayload>(RUN_JOB_KIND, { runId }, { key: runId, tx });
+}
+
+/** For the inbox: a new run's job, inserted with the request in one statement. */
+export function runJobInsert(queue: JobQueue): (runId: string) => Promise<JobInsert> {
+  return (runId) => queue.prepare<RunJobPayload>(RUN_JOB_KIND, { runId }, { key: runId });
 }
 
 export async function startRunWorker(input: {

@@ -6,9 +6,10 @@ import { castVote, recordUnreadableVote } from '../approvals/cast-vote.ts';
 import { listActivePauses } from '../control/active-pauses.ts';
 import type { KillSwitch } from '../control/kill-switch.ts';
 import type { PauseScope as ControlScope } from '../control/pause-scope.ts';
-import type { Database, Queryable } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import type { DigestService } from '../digest/digest-service.ts';
 import type { Inbox } from '../inbox/create-inbox.ts';
+import type { JobInsert } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { enqueueOutbox } from '../outbox/outbox-message.ts';
 import type { SlackWebApiClient } from '../slack/web-api-client.ts';
@@ -43,8 +44,8 @@ export interface SlackCoreDeps {
   groupsOf: (userId: string) => Promise<string[]>;
   /** Who may pause and resume (user ids, group ids, group handles); empty means everyone. */
   operators: readonly string[];
-  /** Where vote jobs go: enqueued with the click, in its inbox transaction. */
-  votes: { enqueue: (tx: Queryable, vote: VoteJobPayload) => Promise<unknown>; wake: () => void };
+  /** Where vote jobs go: enqueued with the click, in its inbox statement. */
+  votes: { job: (vote: VoteJobPayload) => Promise<JobInsert>; wake: () => void };
   /** For telling a voter why a vote did not count. */
   slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral' | 'publishView' | 'getPermalink'>;
   /** On-demand digests; absent when this process does not post them. */
@@ -90,12 +91,13 @@ export function createSlackCore(deps: SlackCoreDeps) {
     text: string;
     threadTs?: string | null;
     payload: unknown;
+    receivedAt?: Date;
   }) {
     return deps.inbox.accept({
       key: input.key,
       kind: input.kind,
       payload: input.payload,
-      receivedAt: now(),
+      receivedAt: input.receivedAt ?? now(),
       run: {
         origin: input.origin,
         teamId: input.actor.teamId,
@@ -230,8 +232,9 @@ export function createSlackCore(deps: SlackCoreDeps) {
       ts: string;
       threadTs: string | undefined;
       payload: unknown;
-    }): Promise<void> {
-      await startRun({
+    }): Promise<{ firstInThread: boolean }> {
+      const receivedAt = now();
+      const recorded = await startRun({
         key: input.key,
         kind: 'event',
         actor: input.actor,
@@ -240,7 +243,21 @@ export function createSlackCore(deps: SlackCoreDeps) {
         // Replies go in the thread the person wrote in (a new thread under their message).
         threadTs: input.threadTs ?? input.ts,
         payload: input.payload,
+        receivedAt,
       });
+      if (input.surface !== 'assistant' || recorded.duplicate || !input.threadTs)
+        return { firstInThread: false };
+      // The handler titles an assistant thread after its first question; the ack waits for this.
+      const earlier = await deps.db.withPriority('interactive', () =>
+        deps.db.query<{ found: boolean }>(
+          `SELECT EXISTS (
+             SELECT 1 FROM runs
+              WHERE channel_id = $1 AND thread_ts = $2 AND id <> $3 AND created_at <= $4
+           ) AS found`,
+          [input.actor.channelId, input.threadTs, recorded.runId, receivedAt],
+        ),
+      );
+      return { firstInThread: !earlier.rows[0]?.found };
     },
 
     async acceptInteraction(input: {
@@ -279,7 +296,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
         ...(input.message ? { message: input.message } : {}),
         ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
       };
-      const recorded = await deps.inbox.accept(request, { enqueue: (tx) => deps.votes.enqueue(tx, vote) });
+      const recorded = await deps.inbox.accept(request, { jobs: [await deps.votes.job(vote)] });
       if (!recorded.duplicate) deps.votes.wake();
       return {};
     },
@@ -522,17 +539,16 @@ export function createSlackCore(deps: SlackCoreDeps) {
     );
     const risk = deps.registry.get(approval.action)?.risk ?? 'high';
     const card = deps.render.approvalCard(approvalCardView(approval, risk, blocking?.reason));
-    await deps.db.transaction((tx) =>
-      enqueueOutbox(tx, {
-        operation: 'update',
-        key: `${approval.runId}:approval-card:update:${randomUUID()}`,
-        targetKey: `${approval.runId}:approval-card`,
-        runId: approval.runId,
-        channelId: approval.channel,
-        text: card.text,
-        ...(card.blocks ? { blocks: card.blocks } : {}),
-      }),
-    );
+    // One statement, atomic on its own: no transaction to hold the embedded session across.
+    await enqueueOutbox(deps.db, {
+      operation: 'update',
+      key: `${approval.runId}:approval-card:update:${randomUUID()}`,
+      targetKey: `${approval.runId}:approval-card`,
+      runId: approval.runId,
+      channelId: approval.channel,
+      text: card.text,
+      ...(card.blocks ? { blocks: card.blocks } : {}),
+    });
   }
 }
 

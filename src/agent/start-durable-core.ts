@@ -14,6 +14,7 @@ import {
   defineRunJobs,
   RUN_JOB_KIND,
   runEnqueuer,
+  runJobInsert,
   type StalledRunSweeper,
   startRunWorker,
   startStalledRunSweeper,
@@ -78,7 +79,7 @@ export async function createDurableCore(options: DurableCoreOptions): Promise<Du
     audit,
     queue,
     processor,
-    inbox: createInbox({ db, enqueueRun, afterCommit: wakeRuns }),
+    inbox: createInbox({ db, runJob: runJobInsert(queue), afterCommit: wakeRuns }),
     outbox,
     killSwitch: createKillSwitch(db, audit),
     async startWorkers() {

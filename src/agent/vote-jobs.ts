@@ -1,9 +1,8 @@
-import type { Queryable } from '../db/database.ts';
-import type { JobKindOptions, JobQueue } from '../jobs/job-queue.ts';
+import type { JobInsert, JobKindOptions, JobQueue } from '../jobs/job-queue.ts';
 
 /**
  * Approve and Reject clicks are counted by a job, not while Slack waits for the ack: the click
- * is stored in the inbox with its `vote` job in one transaction, the handler acks at once, and a
+ * is stored in the inbox with its `vote` job in one statement, the handler acks at once, and a
  * worker counts the vote, updates the card and resumes the run. A crash after the ack loses
  * nothing (the job is in Postgres), and a retried job cannot count a vote twice (one vote per
  * voter per approval, enforced by the approval_votes primary key).
@@ -35,10 +34,9 @@ export async function defineVoteJobs(queue: JobQueue, policy: Omit<JobKindOption
   });
 }
 
-export function voteEnqueuer(
-  queue: JobQueue,
-): (tx: Queryable, vote: VoteJobPayload) => Promise<string | null> {
-  return (tx, vote) => queue.enqueue<VoteJobPayload>(VOTE_JOB_KIND, vote, { key: vote.key, tx });
+/** A vote's job, inserted with the click's inbox row in one statement. */
+export function voteJobInsert(queue: JobQueue): (vote: VoteJobPayload) => Promise<JobInsert> {
+  return (vote) => queue.prepare<VoteJobPayload>(VOTE_JOB_KIND, vote, { key: vote.key });
 }
 
 export async function startVoteWorker(input: {

@@ -12,9 +12,15 @@ import type { ReplyRenderers } from '../agent/reply-renderers.ts';
 import { expireWaitingRun } from '../agent/resolve-approval.ts';
 import { runDeliveryHooks } from '../agent/run-delivery-hooks.ts';
 import { createRunProcessor } from '../agent/run-processor.ts';
-import { defineRunJobs, runEnqueuer, startRunWorker, startStalledRunSweeper } from '../agent/run-worker.ts';
+import {
+  defineRunJobs,
+  runEnqueuer,
+  runJobInsert,
+  startRunWorker,
+  startStalledRunSweeper,
+} from '../agent/run-worker.ts';
 import { createSlackCore } from '../agent/slack-core.ts';
-import { defineVoteJobs, startVoteWorker, VOTE_JOB_KIND, voteEnqueuer } from '../agent/vote-jobs.ts';
+import { defineVoteJobs, startVoteWorker, VOTE_JOB_KIND, voteJobInsert } from '../agent/vote-jobs.ts';
 import { startApprovalSweeper } from '../approvals/start-approval-sweeper.ts';
 import { createAuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
@@ -132,7 +138,7 @@ export async function startCore(deps: CoreDeps) {
       threadOf: (run) => loadThreadContext({ db, slack: deps.slack, logger }, run),
     }),
   });
-  const inbox = createInbox({ db, enqueueRun, afterCommit: () => queue.wake('run') });
+  const inbox = createInbox({ db, runJob: runJobInsert(queue), afterCommit: () => queue.wake('run') });
   const digests = createDigestService({
     db,
     render: deps.render.digest,
@@ -150,7 +156,7 @@ export async function startCore(deps: CoreDeps) {
     groupsOf,
     operators: config.durable.operators,
     digests,
-    votes: { enqueue: voteEnqueuer(queue), wake: () => queue.wake(VOTE_JOB_KIND) },
+    votes: { job: voteJobInsert(queue), wake: () => queue.wake(VOTE_JOB_KIND) },
     slack: deps.slack,
     modes: () => ({
       retrievalMode: deps.capabilities.retrievalMode,

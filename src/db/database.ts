@@ -40,8 +40,9 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
    * Runs `fn` with every statement and transaction it starts (directly or in callees) scheduled at
-   * `priority`. It matters on the embedded database, whose one session serves everything in turn;
-   * a server's pool serves statements as they come, so there it only runs `fn`.
+   * `priority`. On the embedded database, whose one session serves everything in turn, it orders
+   * who goes next; on a server, whose pool serves statements as they come, `interactive` work
+   * gets connections of its own, so it never waits for one behind busy workers.
    */
   withPriority<T>(priority: StatementPriority, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { SluiceError } from '../errors.ts';
 import {
@@ -14,6 +15,8 @@ export interface ServerDatabaseOptions {
   url: string;
   /** Connections in the pool; several replicas share the server's limit. */
   max?: number;
+  /** Connections kept, on top of `max`, for `interactive` statements (default 2). */
+  interactiveMax?: number;
   applicationName?: string;
 }
 
@@ -25,27 +28,37 @@ const typeParsers = {
 } as pg.CustomTypesConfig;
 
 export async function openServerDatabase(options: ServerDatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({
+  const settings = {
     connectionString: options.url,
-    max: options.max ?? 10,
     application_name: options.applicationName ?? 'sluice',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     types: typeParsers,
+  };
+  const pool = new pg.Pool({ ...settings, max: options.max ?? 10 });
+  // Kept apart so a Slack ack's inbox write never waits for a connection behind busy workers.
+  // One connection stays open (a new one would cost an ack a handshake) without keeping the
+  // process alive.
+  const interactive = new pg.Pool({
+    ...settings,
+    max: options.interactiveMax ?? 2,
+    min: 1,
+    allowExitOnIdle: true,
   });
   // An idle client that loses its connection emits here; without a listener the process would crash.
   pool.on('error', () => {});
+  interactive.on('error', () => {});
   try {
-    await pool.query('SELECT 1');
+    await Promise.all([pool.query('SELECT 1'), interactive.query('SELECT 1')]);
   } catch (error) {
-    await pool.end().catch(() => {});
+    await Promise.all([pool.end().catch(() => {}), interactive.end().catch(() => {})]);
     throw new SluiceError(
       'database_unavailable',
       `could not connect to ${safeLocation(options.url)}: ${(error as Error).message}; check DATABASE_URL and that the server is running`,
       { cause: error, retryable: true },
     );
   }
-  return new ServerDatabase(pool, safeLocation(options.url));
+  return new ServerDatabase(pool, interactive, safeLocation(options.url));
 }
 
 /** The URL without its password, for logs and `doctor`. */
@@ -72,30 +85,35 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
+/**
+ * A pool serves statements as they come, so priorities do not order them; but `interactive` work
+ * (what a person is waiting on) gets connections of its own, so it never queues for one.
+ */
 class ServerDatabase implements Database {
   readonly kind = 'server' as const;
   readonly native;
   readonly location: string;
   readonly #pool: pg.Pool;
-  readonly #q: Queryable;
+  readonly #interactive: pg.Pool;
+  readonly #priority = new AsyncLocalStorage<StatementPriority>();
 
-  constructor(pool: pg.Pool, location: string) {
+  constructor(pool: pg.Pool, interactive: pg.Pool, location: string) {
     this.#pool = pool;
-    this.#q = wrap(pool);
+    this.#interactive = interactive;
     this.location = location;
     this.native = { kind: 'pool' as const, pool };
   }
 
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return this.#q.query<Row>(sql, params);
+    return wrap(this.#poolNow()).query<Row>(sql, params);
   }
 
   exec(sql: string): Promise<void> {
-    return this.#q.exec(sql);
+    return wrap(this.#poolNow()).exec(sql);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await this.#poolNow().connect();
     let ended = false;
     const inner = wrap(client);
     // Once released, the connection may be serving someone else: a late statement must not reach it.
@@ -118,11 +136,15 @@ class ServerDatabase implements Database {
     }
   }
 
-  withPriority<T>(_priority: StatementPriority, fn: () => Promise<T>): Promise<T> {
-    return fn();
+  withPriority<T>(priority: StatementPriority, fn: () => Promise<T>): Promise<T> {
+    return this.#priority.run(priority, fn);
   }
 
   async close(): Promise<void> {
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#interactive.end()]);
+  }
+
+  #poolNow(): pg.Pool {
+    return this.#priority.getStore() === 'interactive' ? this.#interactive : this.#pool;
   }
 }

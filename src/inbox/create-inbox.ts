@@ -1,39 +1,39 @@
-import type { Database, Queryable } from '../db/database.ts';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import type { JobInsert } from '../jobs/job-queue.ts';
 import { type IncomingRequest, type RecordedRequest, recordRequest } from './record-request.ts';
 
 /**
  * The use case a Slack handler calls before acknowledging: store the request, create its run and
- * enqueue the run's first job, all in one transaction. Either all three exist or none does, so a
- * crash between them cannot strand a run that no worker will ever pick up.
+ * enqueue the run's first job, all in ONE statement. Either all three exist or none does, so a
+ * crash between them cannot strand a run that no worker will ever pick up; and one statement is
+ * one round trip, which is most of what a Slack ack waits for.
  */
 export interface Inbox {
   accept(request: IncomingRequest, options?: AcceptOptions): Promise<RecordedRequest>;
 }
 
 export interface AcceptOptions {
-  /** Work to enqueue with a new request in the same transaction (e.g. counting a vote). */
-  enqueue?: (tx: Queryable, recorded: RecordedRequest) => Promise<unknown>;
+  /** Jobs to enqueue with a new request, in the same statement (e.g. counting a vote). */
+  jobs?: readonly JobInsert[];
 }
 
 export interface InboxDependencies {
   db: Database;
-  /** Enqueues the job that advances a new run, inside the given transaction. */
-  enqueueRun: (tx: Queryable, runId: string) => Promise<unknown>;
+  /** The insert of the job that advances a new run (`JobQueue.prepare`). */
+  runJob: (runId: string) => Promise<JobInsert>;
   /** Called after commit, to start the run now rather than at the workers' next poll. */
   afterCommit?: (recorded: RecordedRequest) => void;
 }
 
-export function createInbox({ db, enqueueRun, afterCommit }: InboxDependencies): Inbox {
+export function createInbox({ db, runJob, afterCommit }: InboxDependencies): Inbox {
   return {
     async accept(request, options = {}) {
+      const runId = request.run ? randomUUID() : null;
+      const jobs = [...(runId ? [await runJob(runId)] : []), ...(options.jobs ?? [])];
       // A Slack ack waits for this write: on the embedded database it goes ahead of queued work.
       const recorded = await db.withPriority('interactive', () =>
-        db.transaction(async (tx) => {
-          const r = await recordRequest(tx, request);
-          if (!r.duplicate && r.runId) await enqueueRun(tx, r.runId);
-          if (!r.duplicate && options.enqueue) await options.enqueue(tx, r);
-          return r;
-        }),
+        recordRequest(db, { ...request, ...(runId ? { runId } : {}) }, jobs),
       );
       if (!recorded.duplicate) afterCommit?.(recorded);
       return recorded;

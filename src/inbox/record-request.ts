@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
+import type { JobInsert } from '../jobs/job-queue.ts';
 
 /**
- * Stores a Slack request in the inbox, and the run it starts, in ONE statement, so the Slack
- * handler can acknowledge within milliseconds. A second delivery of the same key (a Slack retry,
- * a replay, a second replica receiving it) inserts nothing: it only counts the delivery and gets
- * back the original request and run. Retries are never dropped unread, because the first
- * delivery may be the one that failed before it was stored.
+ * Stores a Slack request in the inbox, the run it starts and the jobs that go with it, in ONE
+ * statement, so the Slack handler can acknowledge within milliseconds. A second delivery of the
+ * same key (a Slack retry, a replay, a second replica receiving it) inserts nothing: it only
+ * counts the delivery and gets back the original request and run; its jobs are not enqueued.
+ * Retries are never dropped unread, because the first delivery may be the one that failed before
+ * it was stored.
  */
 
 export type RequestKind = 'command' | 'event' | 'interaction';
@@ -29,6 +31,8 @@ export interface IncomingRequest {
   receivedAt: Date;
   /** Present when the request starts a run (commands, mentions, DMs); absent for button clicks. */
   run?: RunSeed;
+  /** The new run's id, when the caller needs it first (for its job); default a fresh one. */
+  runId?: string;
 }
 
 export interface RecordedRequest {
@@ -41,7 +45,10 @@ export interface RecordedRequest {
   deliveries: number;
 }
 
-const recordSql = `
+/** The statement's own parameters, $1 to $12; each job's follows. */
+const PARAMS = 12;
+
+const recordSql = (jobs: readonly JobInsert[]) => `
   WITH req AS (
     INSERT INTO requests (key, kind, payload, correlation_id, run_id, received_at, last_delivery_at)
     VALUES ($1, $2, $3::jsonb, $4, $5, $6, $6)
@@ -57,10 +64,21 @@ const recordSql = `
   ), transition AS (
     INSERT INTO run_transitions (run_id, from_state, to_state, at)
     SELECT id, NULL, 'received', $6 FROM run
-  )
+  )${jobs
+    .map(
+      (job, i) => `, job_${i} AS (
+    ${job.sql(`(SELECT $${PARAMS + 1 + i}::text FROM req WHERE req.inserted)`)}
+  )`,
+    )
+    .join('')}
   SELECT id AS request_id, correlation_id, run_id, deliveries, inserted FROM req`;
 
-export async function recordRequest(q: Queryable, input: IncomingRequest): Promise<RecordedRequest> {
+/** `jobs` are enqueued only if this delivery is the request's first. */
+export async function recordRequest(
+  q: Queryable,
+  input: IncomingRequest,
+  jobs: readonly JobInsert[] = [],
+): Promise<RecordedRequest> {
   const seed = input.run;
   const result = await q.query<{
     request_id: number;
@@ -68,12 +86,12 @@ export async function recordRequest(q: Queryable, input: IncomingRequest): Promi
     run_id: string | null;
     deliveries: number;
     inserted: boolean;
-  }>(recordSql, [
+  }>(recordSql(jobs), [
     input.key,
     input.kind,
     JSON.stringify(withoutVerificationToken(input.payload ?? null)),
     randomUUID(),
-    seed ? randomUUID() : null,
+    seed ? (input.runId ?? randomUUID()) : null,
     input.receivedAt,
     seed?.origin ?? input.kind,
     seed?.teamId ?? null,
@@ -81,6 +99,7 @@ export async function recordRequest(q: Queryable, input: IncomingRequest): Promi
     seed?.userId ?? null,
     seed?.threadTs ?? null,
     seed?.text ?? '',
+    ...jobs.map((job) => job.value),
   ]);
   const row = result.rows[0]!;
   return {

@@ -58,6 +58,18 @@ export interface EnqueueOptions {
   startAfter?: Date;
 }
 
+/**
+ * One job's insert, to run as part of a caller's own statement (a data-modifying CTE), so the
+ * job commits with the caller's rows in a single round trip: pg-boss's own INSERT for the job,
+ * with its one JSON parameter left for the caller to place.
+ */
+export interface JobInsert {
+  /** The INSERT, reading the job from `param`: an SQL expression of type text (NULL: no job). */
+  sql(param: string): string;
+  /** The value `param` should carry. */
+  value: string;
+}
+
 export interface DeadLetter {
   id: string;
   kind: string;
@@ -71,6 +83,8 @@ export interface DeadLetter {
 export interface JobQueue {
   define(kind: string, options?: JobKindOptions): Promise<void>;
   enqueue<P extends object>(kind: string, payload: P, options?: EnqueueOptions): Promise<string | null>;
+  /** The insert `enqueue` would run, for the caller to run inside a statement of its own. */
+  prepare<P extends object>(kind: string, payload: P, options?: { key?: string }): Promise<JobInsert>;
   work<P extends object>(
     kind: string,
     handler: (job: JobContext<P>) => Promise<void>,
@@ -184,6 +198,24 @@ export async function createJobQueue(
       });
     },
 
+    async prepare(kind, payload, prepareOptions = {}) {
+      const { uniqueByKey } = kindOf(kind);
+      if (uniqueByKey && !prepareOptions.key) throw new Error(`job kind "${kind}" needs a key for every job`);
+      // pg-boss builds its statement and hands it to the database it is given: this one keeps it.
+      let captured: { text: string; values: unknown[] } | undefined;
+      const keeper = {
+        executeSql: async (text: string, values: unknown[] = []) => {
+          captured = { text, values };
+          return { rows: [{ id: 'prepared' }] };
+        },
+      };
+      await boss.send(kind, payload, {
+        ...(prepareOptions.key ? { singletonKey: prepareOptions.key } : {}),
+        db: keeper,
+      });
+      return jobInsert(kind, captured);
+    },
+
     async work(kind, handler, workOptions) {
       const { policy } = kindOf(kind);
       const runOne = createAttemptRunner(kind, policy, handler, workOptions, logger, stopping.signal);
@@ -268,4 +300,25 @@ export async function createJobQueue(
     },
   };
   return queue;
+}
+
+/**
+ * Checks the statement pg-boss built is what a CTE can hold: one INSERT (no WITH of its own,
+ * which Postgres refuses inside another statement's WITH) whose only parameter is the job list.
+ * A pg-boss upgrade that changes this fails here, loudly, rather than enqueueing wrongly.
+ */
+function jobInsert(kind: string, captured: { text: string; values: unknown[] } | undefined): JobInsert {
+  const text = captured?.text.trim() ?? '';
+  const params = text.match(/\$\d+/g) ?? [];
+  const value = captured?.values[0];
+  if (
+    !/^INSERT\s/i.test(text) ||
+    params.length !== 1 ||
+    params[0] !== '$1' ||
+    captured?.values.length !== 1 ||
+    typeof value !== 'string'
+  ) {
+    throw new Error(`pg-boss built an insert for "${kind}" that cannot run inside another statement`);
+  }
+  return { sql: (param) => text.replace('$1', () => param), value };
 }

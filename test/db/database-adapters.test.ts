@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
+import { openServerDatabase } from '../../src/db/pg-database.ts';
 import { openEmbeddedDatabase } from '../../src/db/pglite-database.ts';
-import { databaseTargets } from '../support/test-database.ts';
+import { createEmptyServerDatabase, databaseTargets } from '../support/test-database.ts';
 
 const TABLE = `CREATE TABLE t (id int PRIMARY KEY, note text NOT NULL DEFAULT '')`;
 
@@ -107,6 +108,40 @@ for (const target of databaseTargets()) {
     });
   });
 }
+
+describe('the server database pool', { skip: !process.env.TEST_DATABASE_URL }, () => {
+  it('gives interactive statements connections of their own, free while every other one is busy', async () => {
+    const scratch = await createEmptyServerDatabase(process.env.TEST_DATABASE_URL!);
+    const db = await openServerDatabase({ url: scratch.url, max: 2 });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const busy = [1, 2].map(() => db.transaction(async (tx) => tx.query('SELECT 1').then(() => held)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      let normalDone = false;
+      const normal = db.query('SELECT 1').then(() => {
+        normalDone = true;
+      });
+      const interactive = await db.withPriority('interactive', () =>
+        db.transaction((tx) => tx.query<{ n: number }>('SELECT 2 AS n')),
+      );
+      assert.equal(interactive.rows[0]!.n, 2);
+      assert.equal(
+        (await db.withPriority('interactive', () => db.query<{ n: number }>('SELECT 3 AS n'))).rows[0]!.n,
+        3,
+      );
+      assert.equal(normalDone, false, 'the normal statement still waits for a connection');
+      release();
+      await Promise.all([...busy, normal]);
+      assert.equal(normalDone, true);
+    } finally {
+      await db.close();
+      await scratch.drop();
+    }
+  });
+});
 
 describe('the embedded database session', () => {
   let db: Database;

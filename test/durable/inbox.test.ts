@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defineRunJobs, RUN_JOB_KIND, runJobInsert } from '../../src/agent/run-worker.ts';
+import { defineVoteJobs, VOTE_JOB_KIND, voteJobInsert } from '../../src/agent/vote-jobs.ts';
+import { createInbox } from '../../src/inbox/create-inbox.ts';
 import { recordRequest } from '../../src/inbox/record-request.ts';
 import { requestKey } from '../../src/inbox/request-key.ts';
+import { createJobQueue } from '../../src/jobs/job-queue.ts';
 import { databaseTargets } from '../support/test-database.ts';
+import { createTestLogger } from '../support/test-logger.ts';
 
 describe('inbox keys', () => {
   it("key events by Slack's event_id and commands and clicks by a hash of the signed body", () => {
@@ -90,6 +95,69 @@ for (const target of databaseTargets()) {
         assert.equal(click.runId, null, 'a button click starts no run of its own');
         assert.equal((await db.query('SELECT 1 FROM runs')).rows.length, 1);
       } finally {
+        await db.close();
+      }
+    });
+
+    it("enqueues a new request's jobs in its statement, and none for a redelivery or a failed write", async () => {
+      const db = await target.create();
+      // No workers: the jobs stay queued, to be counted.
+      const queue = await createJobQueue(db, createTestLogger(), { schedule: false, supervise: false });
+      try {
+        await defineRunJobs(queue);
+        await defineVoteJobs(queue);
+        const woken: string[] = [];
+        const inbox = createInbox({
+          db,
+          runJob: runJobInsert(queue),
+          afterCommit: (r) => woken.push(r.runId ?? 'click'),
+        });
+        const jobs = async () =>
+          (
+            await db.query<{ name: string; key: string; data: Record<string, unknown> }>(
+              `SELECT name, singleton_key AS key, data FROM pgboss.job
+                WHERE name IN ($1, $2) ORDER BY name, created_on`,
+              [RUN_JOB_KIND, VOTE_JOB_KIND],
+            )
+          ).rows;
+        const command = {
+          key: 'command:sha256:inbox-jobs',
+          kind: 'command' as const,
+          payload: { text: 'ask something' },
+          receivedAt: new Date(),
+          run: { channelId: 'C0INBOX001', userId: 'U0INBOX001', text: 'ask something' },
+        };
+        const first = await inbox.accept(command);
+        const again = await inbox.accept(command);
+        assert.equal(again.duplicate, true);
+        assert.equal(again.runId, first.runId);
+        const vote = {
+          key: 'interaction:sha256:inbox-vote',
+          actor: { teamId: 'T1', userId: 'U1', channelId: 'C1' },
+        };
+        const click = { key: vote.key, kind: 'interaction' as const, payload: {}, receivedAt: new Date() };
+        const voteJob = () =>
+          voteJobInsert(queue)({ ...vote, choice: 'approve', value: 'v1' }).then((job) => ({ jobs: [job] }));
+        await inbox.accept(click, await voteJob());
+        await inbox.accept(click, await voteJob());
+        assert.deepEqual(await jobs(), [
+          { name: RUN_JOB_KIND, key: first.runId, data: { runId: first.runId } },
+          {
+            name: VOTE_JOB_KIND,
+            key: vote.key,
+            data: { ...vote, choice: 'approve', value: 'v1' },
+          },
+        ]);
+        assert.deepEqual(woken, [first.runId, 'click'], 'woken once per new request');
+
+        // One statement: a job that cannot be inserted leaves no request and no run behind.
+        const broken = { sql: () => 'INSERT INTO no_such_table VALUES (1)', value: '[]' };
+        await assert.rejects(inbox.accept({ ...command, key: 'command:sha256:broken' }, { jobs: [broken] }));
+        const left = await db.query("SELECT 1 FROM requests WHERE key = 'command:sha256:broken'");
+        assert.equal(left.rows.length, 0);
+        assert.equal((await db.query('SELECT 1 FROM runs')).rows.length, 1);
+      } finally {
+        await queue.stop();
         await db.close();
       }
     });

@@ -4,6 +4,7 @@ import {
   SUGGESTED_PROMPTS,
   SUGGESTED_PROMPTS_TITLE,
   THINKING_STATUS,
+  threadTitle,
 } from '../../handlers/events/assistant-thread.ts';
 import type { Database } from '../../src/db/database.ts';
 import {
@@ -105,6 +106,8 @@ describe('the assistant surface', () => {
       made.map((c) => [c.method, okOf(c.response)]),
       [
         ['assistant.threads.setStatus', true],
+        // The thread's first question, stored: it becomes the thread's title.
+        ['assistant.threads.setTitle', true],
         // The thread's earlier messages, read as context for the model.
         ['conversations.replies', true],
         ['chat.postMessage', true],
@@ -116,8 +119,15 @@ describe('the assistant surface', () => {
       status: THINKING_STATUS,
       team_id: h.slack.identity.teamId,
     });
-    assert.deepEqual(made[1]!.args.ts, thread.threadTs);
-    const answer = made[2]!;
+    assert.deepEqual(made[1]!.args, {
+      channel_id: thread.channel,
+      thread_ts: thread.threadTs,
+      title: threadTitle(text),
+      team_id: h.slack.identity.teamId,
+    });
+    assert.equal(h.slack.assistantThreads.get(key)?.title, 'How do I rotate the staging database password?');
+    assert.deepEqual(made[2]!.args.ts, thread.threadTs);
+    const answer = made[3]!;
     assert.equal(answer.args.channel, thread.channel);
     assert.equal(answer.args.thread_ts, thread.threadTs);
     assert.equal(String(answer.args.unfurl_links), 'false');
@@ -132,6 +142,38 @@ describe('the assistant surface', () => {
       [USERS.bob, USERS.bob, h.slack.identity.botUserId],
       'root, question, answer',
     );
+  });
+
+  it('keeps the title of the thread when the person asks again in it', async () => {
+    const thread = h.slack.openAssistantThread(USERS.dave);
+    const key = `${thread.channel}:${thread.threadTs}`;
+    const ask = async (text: string) => {
+      const message = h.slack.messages.post(thread.channel, {
+        user: USERS.dave,
+        text,
+        thread_ts: thread.threadTs,
+      });
+      const from = h.slack.calls.length;
+      const answers = () =>
+        h.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === thread.threadTs).length;
+      const answered = answers();
+      const sent = await h.driver.event({
+        event: assistantThreadMessageEvent({
+          user: USERS.dave,
+          channel: thread.channel,
+          text,
+          ts: message.ts,
+          threadTs: thread.threadTs,
+        }),
+      });
+      assert.equal(sent.status, 200);
+      await eventually('the answer in the thread', () => (answers() > answered ? true : undefined));
+      return (await callsSince(from)).map((c) => c.method);
+    };
+    assert.ok((await ask('How are staging backups kept?')).includes('assistant.threads.setTitle'));
+    const again = await ask('And how long are they kept?');
+    assert.deepEqual(again, ['assistant.threads.setStatus', 'conversations.replies', 'chat.postMessage']);
+    assert.equal(h.slack.assistantThreads.get(key)?.title, 'How are staging backups kept?');
   });
 
   it('answers a plain DM as before when no assistant event comes, with no assistant calls', async () => {
@@ -153,6 +195,56 @@ describe('the assistant surface', () => {
     );
     assert.equal(made[0]!.args.thread_ts, message.ts, 'a new thread under the person’s message');
     assert.match(JSON.stringify(made[0]!.args.blocks), /Backups|seven days/);
-    assert.equal(h.slack.assistantThreads.size, 2, 'only the two threads opened above');
+    assert.equal(h.slack.assistantThreads.size, 3, 'only the three threads opened above');
+  });
+});
+
+describe('with SLUICE_SLACK_ASSISTANT=off', () => {
+  let offDb: Database;
+  let off: Harness;
+
+  before(async () => {
+    offDb = await createEmbeddedTestDatabase();
+    off = await startHarness(offDb, { env: { SLUICE_SLACK_ASSISTANT: 'off' } });
+  });
+
+  after(async () => {
+    await off.stop();
+    await offDb.close();
+  });
+
+  it('answers a reply in a DM thread as an ordinary DM, with no assistant calls', async () => {
+    const im = off.slack.directory.channel(USERS.alice)!;
+    const root = off.slack.messages.post(im.id, { user: USERS.alice, text: 'about staging' });
+    const text = 'how are staging backups kept?';
+    const reply = off.slack.messages.post(im.id, { user: USERS.alice, text, thread_ts: root.ts });
+    const from = off.slack.calls.length;
+    const sent = await off.driver.event({
+      event: directMessageEvent({ user: USERS.alice, channel: im.id, text, ts: reply.ts, threadTs: root.ts }),
+    });
+    assert.equal(sent.status, 200);
+    await eventually('the answer in the thread', () =>
+      off.slack.callsTo('chat.postMessage').find((c) => c.args.channel === im.id),
+    );
+    for (let seen = -1; seen !== off.slack.calls.length; ) {
+      seen = off.slack.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    const made = off.slack.calls.slice(from);
+    assert.deepEqual(
+      made.map((c) => [c.method, okOf(c.response)]),
+      [
+        ['conversations.replies', true],
+        ['chat.postMessage', true],
+      ],
+    );
+    assert.equal(made[1]!.args.thread_ts, root.ts, 'in the thread the person wrote in');
+    const runs = await offDb.query<{ origin: string }>('SELECT origin FROM runs WHERE thread_ts = $1', [
+      root.ts,
+    ]);
+    assert.deepEqual(
+      runs.rows.map((r) => r.origin),
+      ['dm:request'],
+    );
   });
 });

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createSlackApp, SLACK_EVENTS_PATH } from '../../handlers/create-slack-app.ts';
 import {
+  MAX_TITLE_CHARS,
   SUGGESTED_PROMPTS,
   SUGGESTED_PROMPTS_TITLE,
   THINKING_STATUS,
+  threadTitle,
 } from '../../handlers/events/assistant-thread.ts';
 import type { SlackUseCases } from '../../handlers/slack-use-cases.ts';
 import { createMetrics } from '../../src/http/metrics.ts';
@@ -30,6 +32,8 @@ const signingSecret = 'test-signing-secret';
 const ALICE = 'U0ALICE01';
 const received: { input: Record<string, unknown>; statusCallsBefore: number }[] = [];
 let failAccept = false;
+/** What the recording core answers: whether the message is its thread's first request. */
+let firstInThread = false;
 
 const recordingCore: SlackUseCases = {
   async acceptCommand() {
@@ -38,6 +42,7 @@ const recordingCore: SlackUseCases = {
   async acceptMessage(input) {
     if (failAccept) throw new Error('database unavailable');
     received.push({ input, statusCallsBefore: slack.callsTo('assistant.threads.setStatus').length });
+    return { firstInThread };
   },
   async acceptInteraction() {
     throw new Error('not used here');
@@ -94,6 +99,7 @@ after(async () => {
 beforeEach(() => {
   received.length = 0;
   failAccept = false;
+  firstInThread = false;
   slack.reset();
 });
 
@@ -234,6 +240,40 @@ describe('a message in an assistant thread', () => {
     );
   });
 
+  it('titles the thread after its first question, once the request is stored', async () => {
+    firstInThread = true;
+    const { thread, event } = aliceWrites('  How do I rotate\nthe staging database password?  ');
+    const sent = await driver.event({ event });
+    assert.equal(sent.status, 200);
+    for (let i = 0; i < 100 && slack.calls.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(webApiCalls().slice(1), [
+      {
+        method: 'assistant.threads.setTitle',
+        args: {
+          channel_id: thread.channel,
+          thread_ts: thread.threadTs,
+          title: 'How do I rotate the staging database password?',
+          team_id: slack.identity.teamId,
+        },
+        status: 200,
+      },
+    ]);
+    assert.equal(
+      slack.assistantThreads.get(`${thread.channel}:${thread.threadTs}`)?.title,
+      'How do I rotate the staging database password?',
+    );
+  });
+
+  it('leaves the title alone for later questions in the thread', async () => {
+    const { event } = aliceWrites('And in production?');
+    await driver.event({ event });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      webApiCalls().map((c) => c.method),
+      ['assistant.threads.setStatus'],
+    );
+  });
+
   it('tells the person in the thread when the request could not be stored', async () => {
     failAccept = true;
     const { thread, event } = aliceWrites('Restart payments-worker in staging');
@@ -334,5 +374,32 @@ describe('manifest.json', () => {
     for (const event of ['assistant_thread_started', 'assistant_thread_context_changed', 'message.im']) {
       assert.ok(manifest.settings.event_subscriptions.bot_events.includes(event), event);
     }
+  });
+});
+
+describe('threadTitle', () => {
+  it('keeps a short question as it is, on one line', () => {
+    assert.equal(threadTitle('What is Sluice\n  allowed to do? '), 'What is Sluice allowed to do?');
+  });
+
+  it('shows links and channels by their labels', () => {
+    assert.equal(
+      threadTitle('Is <https://status.example.com|the status page> wrong about <#C0OPS0001|ops>?'),
+      'Is the status page wrong about ops?',
+    );
+    assert.equal(threadTitle('see <https://x.example>'), 'see https://x.example');
+  });
+
+  it('cuts a long question at a word, within the limit, and says so', () => {
+    const title = threadTitle(
+      'Why did the nightly backup of the staging database fail three times this week and who was paged?',
+    );
+    assert.equal(title, 'Why did the nightly backup of the staging database fail…');
+    assert.ok(title.length <= MAX_TITLE_CHARS);
+  });
+
+  it('cuts a long word anywhere', () => {
+    const title = threadTitle('x'.repeat(200));
+    assert.equal(title, `${'x'.repeat(MAX_TITLE_CHARS - 1)}…`);
   });
 });

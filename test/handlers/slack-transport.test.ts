@@ -32,6 +32,7 @@ const recordingCore: SlackUseCases = {
   },
   async acceptMessage(input) {
     received.push({ method: 'acceptMessage', input });
+    return { firstInThread: false };
   },
   async acceptInteraction(input) {
     received.push({ method: 'acceptInteraction', input });

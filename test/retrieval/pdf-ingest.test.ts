@@ -47,6 +47,12 @@ function makePdf(pages: string[][], title?: string): Buffer {
 const chunking = { maxChars: 1500, overlapChars: 200, markdown: false };
 
 describe('PDF ingest', () => {
+  // PDF.js's legacy build swaps in slower JavaScript JSON.stringify/parse: only a PDF may load it.
+  it('leaves JSON native until the first PDF is read', () => {
+    assert.match(Function.prototype.toString.call(JSON.stringify), /\[native code\]/);
+    assert.match(Function.prototype.toString.call(JSON.parse), /\[native code\]/);
+  });
+
   it('extracts the text of every page, in order, with the title from the metadata', async () => {
     const bytes = makePdf(
       [

@@ -30,7 +30,11 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(db: Database): Promise<Harness> {
+/** `env`: settings on top of the harness's own (e.g. `SLUICE_SLACK_ASSISTANT: 'off'`). */
+export async function startHarness(
+  db: Database,
+  options: { env?: Record<string, string> } = {},
+): Promise<Harness> {
   const deployCalls: Harness['deployCalls'] = [];
   const deploy = http.createServer((req, res) => {
     let body = '';
@@ -67,6 +71,7 @@ export async function startHarness(db: Database): Promise<Harness> {
       SLUICE_SECRET_DEPLOY_TOKEN: 'deploy-token-for-tests',
       SLUICE_OPERATORS: '@ops-leads',
       LOG_LEVEL: 'debug',
+      ...options.env,
     },
     process.cwd(),
   );
