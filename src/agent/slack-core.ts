@@ -91,13 +91,12 @@ export function createSlackCore(deps: SlackCoreDeps) {
     text: string;
     threadTs?: string | null;
     payload: unknown;
-    receivedAt?: Date;
   }) {
     return deps.inbox.accept({
       key: input.key,
       kind: input.kind,
       payload: input.payload,
-      receivedAt: input.receivedAt ?? now(),
+      receivedAt: now(),
       run: {
         origin: input.origin,
         teamId: input.actor.teamId,
@@ -233,7 +232,6 @@ export function createSlackCore(deps: SlackCoreDeps) {
       threadTs: string | undefined;
       payload: unknown;
     }): Promise<{ firstInThread: boolean }> {
-      const receivedAt = now();
       const recorded = await startRun({
         key: input.key,
         kind: 'event',
@@ -243,21 +241,12 @@ export function createSlackCore(deps: SlackCoreDeps) {
         // Replies go in the thread the person wrote in (a new thread under their message).
         threadTs: input.threadTs ?? input.ts,
         payload: input.payload,
-        receivedAt,
       });
-      if (input.surface !== 'assistant' || recorded.duplicate || !input.threadTs)
-        return { firstInThread: false };
-      // The handler titles an assistant thread after its first question; the ack waits for this.
-      const earlier = await deps.db.withPriority('interactive', () =>
-        deps.db.query<{ found: boolean }>(
-          `SELECT EXISTS (
-             SELECT 1 FROM runs
-              WHERE channel_id = $1 AND thread_ts = $2 AND id <> $3 AND created_at <= $4
-           ) AS found`,
-          [input.actor.channelId, input.threadTs, recorded.runId, receivedAt],
-        ),
-      );
-      return { firstInThread: !earlier.rows[0]?.found };
+      // The handler titles an assistant thread after its first question (answered by the inbox write).
+      return {
+        firstInThread:
+          input.surface === 'assistant' && !recorded.duplicate && !!input.threadTs && !recorded.threadHadRuns,
+      };
     },
 
     async acceptInteraction(input: {

@@ -43,6 +43,11 @@ export interface RecordedRequest {
   /** True when this delivery was already in the inbox: do nothing more with it. */
   duplicate: boolean;
   deliveries: number;
+  /**
+   * Whether a run from an earlier request already existed in the new run's Slack thread when
+   * this one was stored (false without a thread): an assistant thread is titled after its first.
+   */
+  threadHadRuns: boolean;
 }
 
 /** The statement's own parameters, $1 to $12; each job's follows. */
@@ -71,7 +76,12 @@ const recordSql = (jobs: readonly JobInsert[]) => `
   )`,
     )
     .join('')}
-  SELECT id AS request_id, correlation_id, run_id, deliveries, inserted FROM req`;
+  SELECT id AS request_id, correlation_id, run_id, deliveries, inserted,
+         -- The statement's snapshot predates its own run: any run found is an earlier one.
+         $11::text IS NOT NULL AND EXISTS (
+           SELECT 1 FROM runs r WHERE r.channel_id = $9 AND r.thread_ts = $11::text AND r.id <> req.run_id
+         ) AS thread_had_runs
+    FROM req`;
 
 /** `jobs` are enqueued only if this delivery is the request's first. */
 export async function recordRequest(
@@ -86,6 +96,7 @@ export async function recordRequest(
     run_id: string | null;
     deliveries: number;
     inserted: boolean;
+    thread_had_runs: boolean;
   }>(recordSql(jobs), [
     input.key,
     input.kind,
@@ -108,6 +119,7 @@ export async function recordRequest(
     runId: row.run_id,
     duplicate: !row.inserted,
     deliveries: row.deliveries,
+    threadHadRuns: row.thread_had_runs,
   };
 }
 
