@@ -52,7 +52,10 @@ try {
     config: loadConfig({}).retrieval,
     capabilities: await detectCapabilities(db),
   });
+  const cpuBefore = process.cpuUsage();
   const first = await retrieval.ingest({ paths: [root], cwd: root, prune: false });
+  // Both threads' CPU time (this one and the database's): steadier than wall time on a busy machine.
+  const cpu = process.cpuUsage(cpuBefore);
   const second = await retrieval.ingest({ paths: [root], cwd: root, prune: true });
   const report = {
     storage: dataDir ? 'PGlite data directory on disk' : 'PGlite in memory',
@@ -60,6 +63,7 @@ try {
     chunks: first.chunks,
     seconds: +first.seconds.toFixed(1),
     chunks_per_s: +first.chunksPerSecond.toFixed(1),
+    cpu_ms_per_chunk: +((cpu.user + cpu.system) / 1000 / first.chunks).toFixed(3),
     vector: first.vector,
     reingest_unchanged: { unchanged: second.unchanged, seconds: +second.seconds.toFixed(2) },
     rss_mb: Math.round(process.memoryUsage().rss / 1e6),

@@ -38,7 +38,7 @@ const log = (m: string) =>
 const data = await loadBeirDataset(values.dataset!, 'train');
 const corpus = generateSyntheticCorpus({ count, source: data.corpus, seed: 7 });
 const queries = data.queries.slice(0, Number(values.queries)).map((q) => q.text);
-const db = await openEmbeddedDatabase({ withTextSearch: true });
+const db = await openEmbeddedDatabase();
 await migrate(db);
 const embedder = values['no-vector'] ? undefined : createEmbedder(settings.embeddings);
 if (embedder) await ensureEmbeddingSpace(db, spaceOf(embedder), settings.hnsw);

@@ -48,7 +48,7 @@ const DEPTH = 100;
 export async function runRetrievalBench(options: BenchOptions): Promise<RetrievalBenchReport> {
   const data = await loadBeirDataset(options.dataset, options.split);
   const queries = options.maxQueries ? data.queries.slice(0, options.maxQueries) : data.queries;
-  const db = await openEmbeddedDatabase({ withTextSearch: true });
+  const db = await openEmbeddedDatabase();
   try {
     await migrate(db);
     const { settings } = options;

@@ -1,10 +1,15 @@
 import type { Queryable } from '../../src/db/database.ts';
 import type { Bm25Params } from './bm25-sql.ts';
-import { loadQueryTerms, type QueryTerms } from './query-terms.ts';
+import { loadQueryTerms } from './query-terms.ts';
 import { type Bm25Score, scoreChunks } from './score-chunks-sql.ts';
+import { searchBm25Indexed } from './search-bm25-indexed.ts';
 
 /**
- * Exact BM25 top-k with MaxScore-style dynamic pruning, in SQL over the stored term statistics.
+ * Exact BM25 top-k. Where the pg_textsearch extension's index exists with the same k1 and b, it
+ * proposes candidates and the exact scores prove the ranking (search-bm25-indexed.ts); when that
+ * proof fails, or there is no such index, the portable SQL below ranks, with the same result.
+ *
+ * The portable SQL: MaxScore-style dynamic pruning over the stored term statistics.
  *
  * Terms are ordered by their score upper bound. A seed pass scores the chunks found in the
  * short posting lists of the rarest terms and takes the k-th best full score as a threshold.
@@ -19,11 +24,14 @@ export interface Bm25SearchOptions {
   params: Bm25Params;
   /** Posting-list length the seed pass may read before it stops adding terms. */
   seedPostings?: number;
+  /** Rank with the portable SQL even where the extension's index could propose (tests, benches). */
+  portableOnly?: boolean;
 }
 
 export interface Bm25SearchResult {
   hits: Bm25Score[];
-  terms: QueryTerms;
+  /** Which route produced the (identical) ranking. */
+  route: 'pg_textsearch' | 'sql';
 }
 
 const DEFAULT_SEED_POSTINGS = 2000;
@@ -36,10 +44,21 @@ export async function searchBm25(
   query: string,
   options: Bm25SearchOptions,
 ): Promise<Bm25SearchResult> {
-  const queryTerms = await loadQueryTerms(db, query, options.params);
-  const { terms, avgLength } = queryTerms;
+  if (!options.portableOnly) {
+    const proposed = await searchBm25Indexed(db, query, options);
+    if (proposed) return { hits: proposed, route: 'pg_textsearch' };
+  }
+  return { hits: await searchBm25Portable(db, query, options), route: 'sql' };
+}
+
+async function searchBm25Portable(
+  db: Queryable,
+  query: string,
+  options: Bm25SearchOptions,
+): Promise<Bm25Score[]> {
+  const { terms, avgLength } = await loadQueryTerms(db, query, options.params);
   const { limit, params } = options;
-  if (terms.length === 0 || limit <= 0) return { hits: [], terms: queryTerms };
+  if (terms.length === 0 || limit <= 0) return [];
 
   // tail[i]: the most any chunk can score from terms[i..] together.
   const tail = new Array<number>(terms.length + 1).fill(0);
@@ -53,7 +72,7 @@ export async function searchBm25(
     seedCount++;
   }
   const exhaustive = () => scoreChunks(db, { scanned: terms, completed: [], limit, params, avgLength });
-  if (seedCount === terms.length) return { hits: await exhaustive(), terms: queryTerms };
+  if (seedCount === terms.length) return exhaustive();
 
   const seed = await scoreChunks(db, {
     scanned: terms.slice(0, seedCount),
@@ -65,11 +84,11 @@ export async function searchBm25(
   });
   const threshold = seed.length >= limit ? seed[limit - 1]!.score : 0;
   const margin = EPSILON * Math.max(1, threshold);
-  if (threshold <= margin) return { hits: await exhaustive(), terms: queryTerms };
+  if (threshold <= margin) return exhaustive();
 
   let essential = 1;
   while (tail[essential]! >= threshold - margin) essential++;
-  const hits = await scoreChunks(db, {
+  return scoreChunks(db, {
     scanned: terms.slice(0, essential),
     completed: terms.slice(essential),
     minPartial: threshold - margin - tail[essential]!,
@@ -78,7 +97,6 @@ export async function searchBm25(
     params,
     avgLength,
   });
-  return { hits, terms: queryTerms };
 }
 
 /** Scores every chunk that contains a query term; the reference the pruned search must equal. */

@@ -142,6 +142,9 @@ export function describeIngest(s: IngestSummary): string {
   const lines = [
     `${s.files} files: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ${s.removed} removed, ${s.skipped.length} skipped`,
     `${s.chunks} chunks in ${s.seconds.toFixed(1)} s (${s.chunksPerSecond.toFixed(0)} chunks/s); vector leg ${s.vector}`,
+    ...(s.lexicalIndexRebuilt
+      ? ['rebuilt the pg_textsearch index: replaced and removed chunks had passed a tenth of the live ones']
+      : []),
     ...s.skipped.map((k) => `  skipped ${k.path}: ${k.reason} (${k.detail})`),
   ];
   return `${lines.join('\n')}\n`;

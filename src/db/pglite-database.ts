@@ -10,8 +10,6 @@ export interface EmbeddedDatabaseOptions {
   dataDir?: string;
   /** A dumped data directory to start from (test templates). */
   loadDataDir?: Blob;
-  /** Also load the pg_textsearch extension (benchmarks compare against it). */
-  withTextSearch?: boolean;
 }
 
 /**
@@ -29,7 +27,6 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}
     thread = await startPgliteThread({
       ...(pgDataDir ? { dataDir: pgDataDir } : {}),
       ...(options.loadDataDir ? { loadDataDir: await options.loadDataDir.arrayBuffer() } : {}),
-      ...(options.withTextSearch ? { withTextSearch: true } : {}),
     });
   } catch (error) {
     lock?.release();

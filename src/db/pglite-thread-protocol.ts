@@ -5,7 +5,6 @@ export interface ThreadStart {
   dataDir?: string;
   /** A dumped data directory to start from (test templates). */
   loadDataDir?: ArrayBuffer;
-  withTextSearch?: boolean;
 }
 
 export type ThreadRequest = {

@@ -17,7 +17,8 @@ const port = parentPort!;
 
 async function open(): Promise<PGlite> {
   // Every extension the directory may use is passed on every open: PGlite cannot load one later.
-  const extensions: Extensions = start.withTextSearch ? { vector, pg_textsearch } : { vector };
+  // pg_textsearch proposes BM25 candidates (migration 0007); pgvector holds the embeddings.
+  const extensions: Extensions = { vector, pg_textsearch };
   return PGlite.create({
     ...(start.dataDir ? { dataDir: start.dataDir } : {}),
     ...(start.loadDataDir ? { loadDataDir: new Blob([start.loadDataDir]) } : {}),
