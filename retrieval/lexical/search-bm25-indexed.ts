@@ -243,7 +243,7 @@ export function proposalSql(index: string, candidates: number, checkCovered: boo
        SELECT k.chunk_count::float8 AS n, k.total_length::float8 / greatest(k.chunk_count, 1) AS avg_length, s.issued,
               -- D: index entries that may belong to deleted chunks (see the module comment).
               greatest($5::float8 + s.issued - $6::float8 - k.chunk_count, 0::float8) AS gone,
-              NOT EXISTS (SELECT 1 FROM kb_chunks x WHERE x.id > k.folded_chunk_id) AS folded
+              coalesce((SELECT max(x.id) FROM kb_chunks x), 0) <= k.folded_chunk_id AS folded
          FROM kb_corpus k,
               (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END::float8 AS issued
                  FROM kb_chunks_id_seq) AS s
@@ -255,9 +255,11 @@ export function proposalSql(index: string, candidates: number, checkCovered: boo
          JOIN kb_terms t ON t.term = u.term
      )
      SELECT k.id, -bm25_get_current_score() AS proposed,
+            -- Per query term, its count in the chunk's own arrays (a scan in C, no join to plan).
             (SELECT sum(w.idf * x.tf / (x.tf + $2::float8 * (1::float8 - $3::float8)
                                          + $2::float8 * $3::float8 / c.avg_length * k.lexical_length))
-               FROM c, unnest(k.terms, k.term_counts) AS x(term, tf) JOIN w ON w.term = x.term)
+               FROM c, w, LATERAL (SELECT k.term_counts[array_position(k.terms, w.term)] AS tf) AS x
+              WHERE x.tf IS NOT NULL)
               * ($2::float8 + 1::float8) AS score,
             (SELECT (c.n + c.gone) / c.n * (SELECT max(w.idf / w.idf_low) FROM w) FROM c) AS bound,
             (SELECT issued FROM c) AS issued,
