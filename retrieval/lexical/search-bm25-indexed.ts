@@ -256,11 +256,13 @@ export function proposalSql(index: string, candidates: number, checkCovered: boo
          JOIN kb_terms t ON t.term = u.term
      )
      SELECT k.id, -bm25_get_current_score() AS proposed,
-            -- Per query term, its count in the chunk's own arrays (array_position, a scan in C): a
-            -- term the chunk lacks gives NULL, which sum() skips. No join or subquery per term.
-            (SELECT sum(w.idf * ${TF} / (${TF} + $2::float8 * (1::float8 - $3::float8)
-                                         + $2::float8 * $3::float8 / c.avg_length * k.lexical_length))
-               FROM c, w) * ($2::float8 + 1::float8) AS score,
+            -- Per query term, its count tf in the chunk's own arrays (array_position, a scan in C):
+            -- a term the chunk lacks gives NULL, which sum() skips. No join or subquery per term,
+            -- and tf / (tf + L) written as 1 - L / (tf + L) so that each term scans once.
+            (SELECT sum(w.idf * (1::float8 - l.len / (${TF} + l.len)))
+               FROM w, (SELECT $2::float8 * (1::float8 - $3::float8)
+                               + $2::float8 * $3::float8 / c.avg_length * k.lexical_length AS len FROM c) AS l)
+              * ($2::float8 + 1::float8) AS score,
             -- [the bound R, ids issued, 1 if folded, 1 if covered]: one subquery, not four.
             (SELECT ARRAY[(c.n + c.gone) / c.n * (SELECT max(w.idf / w.idf_low) FROM w), c.issued,
                           CASE WHEN c.folded THEN 1 ELSE 0 END, CASE WHEN ${covered} THEN 1 ELSE 0 END]
