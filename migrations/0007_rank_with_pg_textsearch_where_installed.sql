@@ -33,6 +33,7 @@ CREATE TRIGGER kb_chunks_are_immutable BEFORE UPDATE ON kb_chunks
   FOR EACH STATEMENT EXECUTE FUNCTION kb_chunks_are_immutable();
 
 -- k1 and b are the defaults (DEFAULT_BM25_PARAMS); other settings rank with the portable SQL.
+-- restoreBm25Index (retrieval/lexical/search-bm25-indexed.ts) builds this same index after bulk loads.
 -- A server that lists the extension but cannot load it (not in shared_preload_libraries, say)
 -- keeps the portable SQL: the block's own savepoint undoes the attempt.
 DO $$

@@ -81,24 +81,36 @@ export async function searchBm25Indexed(
     pending = readBm25Index(db).then((index) => ({ index }));
     states.set(db, pending);
   }
-  const state = await pending;
-  const index = state.index;
-  if (!index || index.k1 !== params.k1 || index.b !== params.b || limit <= 0) return undefined;
-  state.snapshot ??= await readSnapshot(db, index);
-  const propose = (candidates: number) =>
-    proposeAndCheck(db, index, query, { limit, candidates, params, snapshot: state.snapshot! });
-  // A few more candidates than asked: the proof usually holds with k + k/5 (at least 2 more).
-  const first = limit + Math.max(2, Math.ceil(limit / 5));
-  let result = await propose(first);
-  if (result.issued !== state.snapshot.issued) {
-    state.snapshot = await readSnapshot(db, index);
-    result = await propose(first);
+  try {
+    const state = await pending;
+    const index = state.index;
+    if (!index || index.k1 !== params.k1 || index.b !== params.b || limit <= 0) return undefined;
+    state.snapshot ??= await readSnapshot(db, index);
+    const propose = (candidates: number) =>
+      proposeAndCheck(db, index, query, { limit, candidates, params, snapshot: state.snapshot! });
+    // A few more candidates than asked: the proof usually holds with k + k/5 (at least 2 more).
+    const first = limit + Math.max(2, Math.ceil(limit / 5));
+    let result = await propose(first);
+    if (result.issued !== state.snapshot.issued) {
+      state.snapshot = await readSnapshot(db, index);
+      result = await propose(first);
+    }
+    // Near-ties at the k-th place defeat a short list; a longer one (a few ms) still beats the
+    // portable SQL at scale.
+    if (result.outcome === 'unproved') result = await propose(3 * limit + 10);
+    return result.outcome === 'proved' ? result.hits : undefined;
+  } catch (error) {
+    // Whatever failed is read again next time rather than remembered.
+    states.delete(db);
+    // The index was dropped since it was looked up (a bulk load in another process on a server,
+    // an operator): this query, and the next until it is back, rank with the portable SQL.
+    if ((error as { code?: string }).code === UNDEFINED_OBJECT) return undefined;
+    throw error;
   }
-  // Near-ties at the k-th place defeat a short list; a longer one (a few ms) still beats the
-  // portable SQL at scale.
-  if (result.outcome === 'unproved') result = await propose(3 * limit + 10);
-  return result.outcome === 'proved' ? result.hits : undefined;
 }
+
+/** Postgres's `undefined_object`: what to_bm25query reports for an index that is gone. */
+const UNDEFINED_OBJECT = '42704';
 
 /**
  * Bulk loads drop the index and build it again at the end, like the HNSW index: a build costs

@@ -180,6 +180,13 @@ for (const target of databaseTargets()) {
       assert.equal(await restoreBm25Index(db), true);
       assert.equal(await restoreBm25Index(db), false, 'already there');
       assert.equal(await assertExactTopK(db, 'alpha', 10, 'restored index'), 'pg_textsearch');
+
+      // Dropped behind the search's back (another process, an operator): no error, the portable
+      // SQL ranks, and the index is used again once it is back.
+      await db.exec('DROP INDEX kb_chunks_bm25');
+      assert.equal(await assertExactTopK(db, 'alpha', 10, 'dropped elsewhere'), 'sql');
+      assert.equal(await restoreBm25Index(db), true);
+      assert.equal(await assertExactTopK(db, 'alpha', 10, 'back again'), 'pg_textsearch');
     });
   });
 }
