@@ -100,6 +100,7 @@ export async function scoreChunks(db: Queryable, o: ScoreChunksOptions): Promise
        ORDER BY score DESC, partial.chunk_id
        ${limit}`;
   }
-  const { rows } = await db.query<Bm25Score>(sql, params);
+  // Its plan depends on how long the terms' posting lists are: planned for these terms each time.
+  const { rows } = await db.query<Bm25Score>(sql, params, { planEachTime: true });
   return rows.map((r) => ({ chunkId: Number(r.chunkId), score: Number(r.score) }));
 }

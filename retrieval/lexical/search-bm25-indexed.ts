@@ -211,14 +211,12 @@ async function proposeAndCheck(
   // Unreadable index statistics: nothing bounds its entries, so nothing can be proved.
   if (!Number.isFinite(snapshot.documents)) return { outcome: 'unusable', issued: snapshot.issued };
   const proposalQuery = withoutRepeatedWords(query);
-  const { rows } = await db.query<Candidate>(proposalSql(index.name, candidates, proposalQuery !== query), [
-    query,
-    params.k1,
-    params.b,
-    proposalQuery,
-    snapshot.documents,
-    snapshot.issued,
-  ]);
+  // Planned each time: a generic plan would hide the LIMIT that pg_textsearch ranks to.
+  const { rows } = await db.query<Candidate>(
+    proposalSql(index.name, candidates, proposalQuery !== query),
+    [query, params.k1, params.b, proposalQuery, snapshot.documents, snapshot.issued],
+    { planEachTime: true },
+  );
   const issued = rows.length > 0 ? Number(rows[0]!.stats[1]) : snapshot.issued;
   // Fewer rows than asked proves nothing (the index may have skipped deleted chunks among them);
   // with few matching chunks the portable SQL scores them all quickly anyway.

@@ -24,6 +24,8 @@ export async function searchVectors(
       `SELECT chunk_id, 1 - (embedding <=> $1::vector) AS score
          FROM kb_embeddings ORDER BY embedding <=> $1::vector LIMIT $2::int`,
       [vectorLiteral(vector), options.limit],
+      // The HNSW index is chosen for this LIMIT; a generic plan would not know it.
+      { planEachTime: true },
     );
     return rows.map((r) => ({ chunkId: Number(r.chunk_id), score: Number(r.score) }));
   });

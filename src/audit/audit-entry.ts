@@ -70,6 +70,18 @@ export function hashEntry(prevHash: string, entry: Omit<AuditEntry, 'prevHash' |
     .digest('hex');
 }
 
+/**
+ * What an entry's hash covers, up to its sequence number: `seq` sorts last of the hashed keys, so
+ * the hashed text is `${prevHash}\n${text}${seq}}`. It lets the database number and hash entries
+ * in the statement that appends them (src/audit/audit-log.ts) with the same result as hashEntry.
+ */
+export function hashedTextBeforeSeq(entry: Omit<AuditEntry, 'prevHash' | 'hash' | 'seq'>): string {
+  const text = canonicalJson(hashedFields({ ...entry, seq: 0 }));
+  const end = ',"seq":0}';
+  if (!text.endsWith(end)) throw new Error('the audit hash no longer ends with the sequence number');
+  return text.slice(0, -end.length + ',"seq":'.length);
+}
+
 /** Fills absent optional fields with null, so a written entry and a read one compare equal. */
 export function normaliseEntry(
   input: AuditEntryInput,

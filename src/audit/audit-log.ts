@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/database.ts';
-import { type AuditEntry, type AuditEntryInput, hashEntry, normaliseEntry } from './audit-entry.ts';
+import { type AuditEntry, type AuditEntryInput, hashedTextBeforeSeq, normaliseEntry } from './audit-entry.ts';
 
 export type { AuditEntry, AuditEntryInput } from './audit-entry.ts';
 
@@ -23,8 +23,6 @@ export interface AuditLogOptions {
   now?: () => Date;
 }
 
-const COLUMNS = 18;
-
 export function createAuditLog(db: Database, options: AuditLogOptions = {}): AuditLog {
   const now = options.now ?? (() => new Date());
   const log: AuditLog = {
@@ -34,66 +32,73 @@ export function createAuditLog(db: Database, options: AuditLogOptions = {}): Aud
     },
     async appendAll(tx, inputs) {
       if (inputs.length === 0) return [];
-      // Held until the caller's transaction ends: callers append last, to hold it briefly.
-      const head = await tx.query<{ seq: number; hash: string }>(
-        'SELECT seq, hash FROM audit_chain_head WHERE id FOR UPDATE',
-      );
-      const last = head.rows[0];
-      if (!last) throw new Error('audit_chain_head is missing its row; the audit migration did not complete');
       const at = now();
-      let prevHash = last.hash;
-      const entries = inputs.map((input, i) => {
-        const entry = normaliseEntry(input, last.seq + 1 + i, at);
-        const hash = hashEntry(prevHash, entry);
-        const written: AuditEntry = { ...entry, prevHash, hash };
-        prevHash = hash;
-        return written;
-      });
-      const rows = entries.map(
-        (_, r) =>
-          `(${Array.from({ length: COLUMNS }, (_, c) => {
-            const n = r * COLUMNS + c + 1;
-            return [12, 14, 15].includes(c) ? `$${n}::jsonb` : `$${n}`;
-          }).join(', ')})`,
+      const entries = inputs.map((input) => normaliseEntry(input, 0, at));
+      const rows = entries.map((e) => ({
+        text: hashedTextBeforeSeq(e),
+        at: e.at.toISOString(),
+        actor: e.actor,
+        run_id: e.runId,
+        correlation_id: e.correlationId,
+        kind: e.kind,
+        input_digest: e.inputDigest,
+        model: e.model,
+        prompt_version: e.promptVersion,
+        policy_version: e.policyVersion,
+        policy_rule: e.policyRule,
+        decision: e.decision,
+        approvers: e.approvers,
+        effect: e.effect,
+        result: e.result,
+        detail: e.detail,
+      }));
+      // One statement, one round trip: lock the head, number and hash the entries in order (the
+      // hash as hashEntry computes it), insert them and move the head. The lock is held until the
+      // caller's transaction ends: callers append last, to hold it briefly.
+      const { rows: chained } = await tx.query<{ seq: string | number; prev_hash: string; hash: string }>(
+        `WITH RECURSIVE head AS MATERIALIZED (
+           SELECT seq, hash FROM audit_chain_head WHERE id FOR UPDATE
+         ), input AS (
+           SELECT x.n, x.e FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n)
+         ), chain (n, seq, prev_hash, hash) AS (
+           SELECT 0::int8, h.seq, NULL::text, h.hash FROM head h
+           UNION ALL
+           SELECT c.n + 1, c.seq + 1, c.hash,
+                  encode(sha256(convert_to(c.hash || E'\\n' || (i.e ->> 'text') || (c.seq + 1)::text || '}', 'UTF8')), 'hex')
+             FROM chain c JOIN input i ON i.n = c.n + 1
+         ), entry AS MATERIALIZED (
+           SELECT c.seq, c.prev_hash, c.hash, i.e FROM chain c JOIN input i ON i.n = c.n
+         ), written AS (
+           INSERT INTO audit_log (seq, at, actor, run_id, correlation_id, kind, input_digest, model, prompt_version,
+               policy_version, policy_rule, decision, approvers, effect, result, detail, prev_hash, hash)
+           SELECT seq, (e ->> 'at')::timestamptz, e ->> 'actor', (e ->> 'run_id')::uuid, e ->> 'correlation_id',
+                  e ->> 'kind', e ->> 'input_digest', e ->> 'model', e ->> 'prompt_version', e ->> 'policy_version',
+                  e ->> 'policy_rule', e ->> 'decision', nullif(e -> 'approvers', 'null'), e ->> 'effect',
+                  nullif(e -> 'result', 'null'), nullif(e -> 'detail', 'null'), prev_hash, hash
+             FROM entry ORDER BY seq
+         ), moved AS (
+           UPDATE audit_chain_head SET seq = t.seq, hash = t.hash
+             FROM (SELECT seq, hash FROM entry ORDER BY seq DESC LIMIT 1) AS t
+            WHERE id
+         )
+         SELECT seq, prev_hash, hash FROM entry ORDER BY seq`,
+        [JSON.stringify(rows)],
       );
-      await tx.query(
-        `INSERT INTO audit_log (seq, at, actor, run_id, correlation_id, kind, input_digest, model, prompt_version,
-            policy_version, policy_rule, decision, approvers, effect, result, detail, prev_hash, hash)
-         VALUES ${rows.join(', ')}`,
-        entries.flatMap((e) => [
-          e.seq,
-          e.at,
-          e.actor,
-          e.runId,
-          e.correlationId,
-          e.kind,
-          e.inputDigest,
-          e.model,
-          e.promptVersion,
-          e.policyVersion,
-          e.policyRule,
-          e.decision,
-          jsonParam(e.approvers),
-          e.effect,
-          jsonParam(e.result),
-          jsonParam(e.detail),
-          e.prevHash,
-          e.hash,
-        ]),
-      );
-      const tail = entries.at(-1)!;
-      await tx.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id', [tail.seq, tail.hash]);
-      return entries;
+      if (chained.length !== entries.length) {
+        throw new Error('audit_chain_head is missing its row; the audit migration did not complete');
+      }
+      return entries.map((e, i) => ({
+        ...e,
+        seq: Number(chained[i]!.seq),
+        prevHash: chained[i]!.prev_hash,
+        hash: chained[i]!.hash,
+      }));
     },
     record(input) {
       return db.transaction((tx) => log.append(tx, input));
     },
   };
   return log;
-}
-
-function jsonParam(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
 export interface AuditRow {

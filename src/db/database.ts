@@ -12,9 +12,23 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Plan the statement for these parameter values every time. By default the embedded database
+   * keeps each SQL text prepared and Postgres may settle on a generic plan for it (fast for the
+   * core's lookups and writes); a search whose best plan depends on its values (a LIMIT pushed
+   * into an index, how common its terms are) asks for this. A server plans every statement.
+   */
+  planEachTime?: boolean;
+}
+
 export interface Queryable {
   /** One statement with `$1`-style parameters. */
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<Row>>;
   /** Several statements, no parameters (migrations, scripts). */
   exec(sql: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SluiceError } from '../errors.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
-import type { Database, Queryable, QueryResult, StatementPriority } from './database.ts';
+import type { Database, Queryable, QueryOptions, QueryResult, StatementPriority } from './database.ts';
 import { type PgliteThread, startPgliteThread } from './pglite-thread-client.ts';
 import { createSessionScheduler } from './session-scheduler.ts';
 
@@ -70,8 +70,9 @@ class EmbeddedDatabase implements Database {
   query<Row = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
+    options: QueryOptions = {},
   ): Promise<QueryResult<Row>> {
-    return this.#session.run(() => this.#send<Row>(sql, params));
+    return this.#session.run(() => this.#send<Row>(sql, params, false, options));
   }
 
   async exec(sql: string): Promise<void> {
@@ -93,8 +94,8 @@ class EmbeddedDatabase implements Database {
         return first;
       };
       const tx: Queryable = {
-        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-          this.#send<Row>(sql, params, begin()),
+        query: async <Row>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}) =>
+          this.#send<Row>(sql, params, begin(), options),
         exec: async (sql: string) => {
           if (begin()) await this.#send('BEGIN', []);
           await this.#thread.send({ op: 'exec', sql });
@@ -134,12 +135,18 @@ class EmbeddedDatabase implements Database {
     }
   }
 
-  #send<Row>(sql: string, params: readonly unknown[], begin = false): Promise<QueryResult<Row>> {
+  #send<Row>(
+    sql: string,
+    params: readonly unknown[],
+    begin = false,
+    options: QueryOptions = {},
+  ): Promise<QueryResult<Row>> {
     return this.#thread.send<QueryResult<Row>>({
       op: 'query',
       sql,
       params: [...params],
       ...(begin ? { begin } : {}),
+      ...(options.planEachTime ? { planEachTime: true } : {}),
     });
   }
 }

@@ -9,8 +9,11 @@ export interface ThreadStart {
 
 export type ThreadRequest = {
   id: number;
-} /** `begin`: open a transaction first (saves a round trip for a transaction's first statement). */ & (
-  | { op: 'query'; sql: string; params: unknown[]; begin?: boolean }
+} /**
+ * `begin`: open a transaction first (saves a round trip for a transaction's first statement).
+ * `planEachTime`: plan for these values, not from the statement cache (src/db/pglite-statements.ts).
+ */ & (
+  | { op: 'query'; sql: string; params: unknown[]; begin?: boolean; planEachTime?: boolean }
   /** Several statements; one array of rows per statement. */
   | { op: 'exec'; sql: string }
   | { op: 'dump' }

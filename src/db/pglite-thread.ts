@@ -3,6 +3,7 @@ import { type Extensions, PGlite, type Results } from '@electric-sql/pglite';
 import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { INT8_OID, NUMERIC_OID, parseNumber } from './database.ts';
+import { createStatementRunner, type StatementRunner } from './pglite-statements.ts';
 import type { ThreadReply, ThreadRequest, ThreadStart } from './pglite-thread-protocol.ts';
 
 /**
@@ -35,11 +36,17 @@ function rowCountOf(result: Results<unknown>): number {
   return result.fields.length > 0 ? result.rows.length : (result.affectedRows ?? 0);
 }
 
-async function handle(pglite: PGlite, request: ThreadRequest): Promise<ThreadReply['result']> {
+async function handle(
+  pglite: PGlite,
+  statements: StatementRunner,
+  request: ThreadRequest,
+): Promise<ThreadReply['result']> {
   switch (request.op) {
     case 'query': {
-      if (request.begin) await pglite.query('BEGIN');
-      const result = await pglite.query(request.sql, request.params);
+      if (request.begin) await statements.query('BEGIN', []);
+      const result = await statements.query(request.sql, request.params, {
+        planEachTime: request.planEachTime ?? false,
+      });
       return { rows: result.rows, rowCount: rowCountOf(result) };
     }
     case 'exec':
@@ -74,12 +81,13 @@ function serialize(error: unknown): ThreadReply['error'] {
 
 try {
   const pglite = await open();
+  const statements = createStatementRunner(pglite);
   // Strictly in the order sent: a transaction's statements arrive one after another.
   let previous = Promise.resolve();
   port.on('message', (request: ThreadRequest) => {
     previous = previous.then(async () => {
       try {
-        const result = await handle(pglite, request);
+        const result = await handle(pglite, statements, request);
         const transfer = result instanceof ArrayBuffer ? [result] : [];
         port.postMessage({ id: request.id, result } satisfies ThreadReply, transfer);
       } catch (error) {

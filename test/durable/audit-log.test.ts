@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { digestOf } from '../../src/audit/audit-entry.ts';
+import { digestOf, hashEntry } from '../../src/audit/audit-entry.ts';
 import { createAuditLog } from '../../src/audit/audit-log.ts';
 import { exportRunStory } from '../../src/audit/export-run-story.ts';
 import { verifyAuditChain } from '../../src/audit/verify-audit-chain.ts';
@@ -61,6 +61,51 @@ for (const target of databaseTargets()) {
         );
         assert.match(story.text, /decision=escalate/);
         assert.match(story.text, /approvers=U0LEAD0001,U0LEAD0002/);
+      });
+    });
+
+    it('numbers and hashes entries in the database exactly as hashEntry does, several at once', async () => {
+      await withLog(2, async (db, runId) => {
+        const audit = createAuditLog(db, { now: () => new Date('2026-12-07T03:04:05.678Z') });
+        const written = await db.transaction((tx) =>
+          audit.appendAll(tx, [
+            { actor: 'U0ASKER001', kind: 'decision', runId, approvers: ['U0LEAD0002', 'U0LEAD0001'] },
+            {
+              actor: 'system',
+              kind: 'note',
+              result: { z: 'é \u2028 "quoted"\n', a: [null, 1.5, { y: 1, b: 0 }] },
+            },
+            { actor: 'worker', kind: 'empty', result: null, detail: undefined },
+          ]),
+        );
+        assert.deepEqual(
+          written.map((e) => e.seq),
+          [3, 4, 5],
+        );
+        let prev = written[0]!.prevHash;
+        for (const entry of written) {
+          assert.equal(entry.prevHash, prev);
+          assert.equal(entry.hash, hashEntry(entry.prevHash, entry));
+          prev = entry.hash;
+        }
+        const stored = await db.query<{ result: unknown; detail: unknown; approvers: unknown }>(
+          'SELECT result, detail, approvers FROM audit_log WHERE seq >= 3 ORDER BY seq',
+        );
+        assert.deepEqual(stored.rows, [
+          { result: null, detail: null, approvers: ['U0LEAD0002', 'U0LEAD0001'] },
+          {
+            result: { z: 'é \u2028 "quoted"\n', a: [null, 1.5, { y: 1, b: 0 }] },
+            detail: null,
+            approvers: null,
+          },
+          { result: null, detail: null, approvers: null },
+        ]);
+        const head = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_head');
+        assert.deepEqual(head.rows, [{ seq: head.rows[0]!.seq, hash: written[2]!.hash }]);
+        assert.equal(Number(head.rows[0]!.seq), 5);
+        const result = await verifyAuditChain(db);
+        assert.equal(result.ok, true);
+        assert.equal(result.checked, 5);
       });
     });
 
