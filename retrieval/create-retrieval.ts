@@ -13,6 +13,7 @@ import {
 import type { PostJsonDeps } from './embeddings/post-json-with-retry.ts';
 import { type IngestRequest, type IngestSummary, ingestFiles } from './ingest/ingest-files.ts';
 import { type ReindexResult, reindexKnowledgeBase } from './ingest/reindex-knowledge-base.ts';
+import { restorePostingsKey } from './lexical/postings-key.ts';
 import {
   createKnowledgeSearch,
   type SearchRequest,
@@ -47,6 +48,8 @@ export const KEYWORD_ONLY_NOTICE =
 
 export async function createRetrieval(deps: RetrievalDeps): Promise<Retrieval> {
   const { db, config } = deps;
+  // A bulk load that died half-way left the postings' key dropped (postings-key.ts).
+  await restorePostingsKey(db);
   const embedder = createEmbedder(config.embeddings, deps.http);
   let vectorEmbedder: EmbeddingProvider | undefined;
   let notice: string | undefined;

@@ -5,6 +5,7 @@ import { dropVectorIndex, type HnswBuildOptions, restoreVectorIndex } from '../e
 import { chunkText } from '../ingest/chunk-text.ts';
 import { type DocumentToStore, foldTermStatistics, vacuumPostings } from '../ingest/store-document.ts';
 import { createBatchStore } from '../ingest/store-in-batches.ts';
+import { dropPostingsKey, restorePostingsKey } from '../lexical/postings-key.ts';
 import { dropBm25Index, restoreBm25Index } from '../lexical/search-bm25-indexed.ts';
 
 /** A document of a benchmark or synthetic corpus, stored under `source` = its id. */
@@ -54,6 +55,9 @@ export async function loadCorpus(
   });
   if (options.embedder) await dropVectorIndex(db);
   await dropBm25Index(db);
+  // Into an empty knowledge base nothing is replaced: the postings' key can be built at the end.
+  const empty = (await db.query('SELECT 1 FROM kb_documents LIMIT 1')).rows.length === 0;
+  if (empty) await dropPostingsKey(db);
   for (const [i, d] of docs.entries()) {
     const pieces = chunkText(d.text, { maxChars: options.maxChars, overlapChars: 0, markdown: false });
     const embeddings = options.embedder
@@ -78,6 +82,7 @@ export async function loadCorpus(
   }
   await batches.flush();
   if (failure) throw failure;
+  await restorePostingsKey(db);
   await foldTermStatistics(db);
   await vacuumPostings(db);
   if (options.embedder) await restoreVectorIndex(db, options.hnsw);

@@ -4,6 +4,7 @@ import type { Logger } from '../../src/logger.ts';
 import { embedChunks } from '../embeddings/embed-chunks.ts';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.ts';
 import { dropVectorIndex, type HnswBuildOptions, restoreVectorIndex } from '../embeddings/embedding-store.ts';
+import { dropPostingsKey, restorePostingsKey } from '../lexical/postings-key.ts';
 import { dropBm25Index, rebuildBm25IndexIfStale, restoreBm25Index } from '../lexical/search-bm25-indexed.ts';
 import type { ChunkOptions } from './chunk-text.ts';
 import { collectFiles, isUnder } from './collect-files.ts';
@@ -119,9 +120,14 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
   const existing = embedder ? await countEmbeddings(db) : 0;
   const estimated = changed.reduce((n, c) => n + Math.ceil(c.size / BYTES_PER_CHUNK_ESTIMATE), 0);
   const bulk = embedder !== undefined && estimated >= Math.max(1000, existing);
+  // The postings' key goes too when no stored document is replaced (replacing deletes postings,
+  // which needs the key to find them); it is built again before pruning.
+  const newOnly = changed.every((c) => !known.has(c.file));
+  let keyDropped = false;
   if (bulk) {
     await dropVectorIndex(db);
     await dropBm25Index(db);
+    if (newOnly) keyDropped = await dropPostingsKey(db);
   }
   let sinceFold = 0;
   let done = 0;
@@ -155,6 +161,7 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
       }
     }
     await batches.flush();
+    if (keyDropped) keyDropped = !(await restorePostingsKey(db));
     request.onProgress?.({ done: changed.length, total: changed.length, file: '' });
     if (request.prune) summary.removed = await pruneMissing(db, roots, new Set(files));
     await foldTermStatistics(db);
@@ -165,6 +172,7 @@ export async function ingestFiles(deps: IngestDeps, request: IngestRequest): Pro
         summary.lexicalIndexRebuilt = await rebuildBm25IndexIfStale(db);
     }
   } finally {
+    if (keyDropped) await restorePostingsKey(db);
     if (bulk) await restoreVectorIndex(db, deps.hnsw);
     await restoreBm25Index(db);
   }
