@@ -11,7 +11,10 @@ import { type PGlite, parse, protocol, type Results } from '@electric-sql/pglite
  * lookup 0.22 -> 0.07 ms (scratch bench, in memory).
  *
  * A search whose best plan depends on its values (a LIMIT pushed into an index, the selectivity
- * of its terms) asks for `planEachTime` and goes through PGlite's `query`, as before.
+ * of its terms) asks for `planEachTime`: parsed and planned for its values every time, as PGlite's
+ * `query` does, but in one message once its parameter types are known (measured at 100,000
+ * chunks, a generic plan made pg_textsearch rank 8.2 ms instead of 2.1: it pushes the LIMIT into
+ * its scan only for a query it sees at planning).
  */
 
 export interface StatementRunner {
@@ -28,6 +31,8 @@ let lastName = 0;
 export function createStatementRunner(pglite: PGlite, options: { capacity?: number } = {}): StatementRunner {
   const capacity = options.capacity ?? CAPACITY;
   const prepared = new Map<string, { name: string; types: number[] }>();
+  /** Parameter types of the statements planned each time, by text (same capacity). */
+  const described = new Map<string, number[]>();
 
   const send = async (...messages: Uint8Array[]) => {
     const { messages: replies } = await pglite.execProtocol(concat(messages));
@@ -51,6 +56,35 @@ export function createStatementRunner(pglite: PGlite, options: { capacity?: numb
     return statement;
   };
 
+  const serializeValues = (types: readonly number[], params: readonly unknown[]) =>
+    params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = pglite.serializers[types[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+
+  /** Parsed and planned for these values, as PGlite's query does, but in one message once the types are known. */
+  const planOnce = async (sql: string, params: readonly unknown[]) => {
+    let types = described.get(sql);
+    if (types) {
+      described.delete(sql);
+    } else {
+      types = parse.parseDescribeStatementResults(
+        await send(serialize.parse({ text: sql }), serialize.describe({ type: 'S' }), serialize.sync()),
+      );
+      if (described.size >= capacity) described.delete(described.keys().next().value!);
+    }
+    described.set(sql, types);
+    const replies = await send(
+      serialize.parse({ text: sql }),
+      serialize.bind({ values: serializeValues(types, params) as (string | null)[] }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    );
+    return parse.parseResults(replies, pglite.parsers)[0]!;
+  };
+
   const execute = async (sql: string, params: readonly unknown[]) => {
     let statement = prepared.get(sql);
     if (statement) {
@@ -60,13 +94,11 @@ export function createStatementRunner(pglite: PGlite, options: { capacity?: numb
     } else {
       statement = await prepare(sql);
     }
-    const values = params.map((value, i) => {
-      if (value === null || value === undefined) return null;
-      const serializer = pglite.serializers[statement.types[i]!];
-      return serializer ? serializer(value) : String(value);
-    });
     const replies = await send(
-      serialize.bind({ statement: statement.name, values: values as (string | null)[] }),
+      serialize.bind({
+        statement: statement.name,
+        values: serializeValues(statement.types, params) as (string | null)[],
+      }),
       serialize.describe({ type: 'P' }),
       serialize.execute({}),
       serialize.sync(),
@@ -76,7 +108,13 @@ export function createStatementRunner(pglite: PGlite, options: { capacity?: numb
 
   return {
     async query(sql, params, options = {}) {
-      if (options.planEachTime) return pglite.query(sql, [...params]);
+      if (options.planEachTime) {
+        try {
+          return await planOnce(sql, params);
+        } catch (error) {
+          throw withQuery(error, sql);
+        }
+      }
       try {
         return await execute(sql, params);
       } catch (error) {

@@ -64,9 +64,18 @@ describe('prepared statements on the embedded database', () => {
 
   it('plans a statement afresh when asked, without preparing it', async () => {
     const runner = createStatementRunner(pglite);
-    const sql = 'SELECT count(*) AS n FROM item WHERE name = $1';
-    assert.deepEqual((await runner.query(sql, ['x'], { planEachTime: true })).rows, [{ n: 2 }]);
+    const sql = 'SELECT count(*) AS n, max(at) AS at FROM item WHERE name = $1 AND id = ANY($2::int8[])';
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual((await runner.query(sql, ['x', [1, 2]], { planEachTime: true })).rows, [
+        { n: 2, at: new Date('2026-12-07T03:04:05.678Z') },
+      ]);
+    }
+    assert.deepEqual((await runner.query(sql, ['y', [1]], { planEachTime: true })).rows, [{ n: 0, at: null }]);
     assert.equal((await preparedTexts()).includes(sql), false);
+    await assert.rejects(runner.query('SELECT nope FROM item WHERE id = $1', [1], { planEachTime: true }), {
+      code: '42703',
+      query: 'SELECT nope FROM item WHERE id = $1',
+    });
   });
 
   it('closes the least recently used statement beyond its capacity', async () => {
