@@ -70,7 +70,9 @@ describe('prepared statements on the embedded database', () => {
         { n: 2, at: new Date('2026-12-07T03:04:05.678Z') },
       ]);
     }
-    assert.deepEqual((await runner.query(sql, ['y', [1]], { planEachTime: true })).rows, [{ n: 0, at: null }]);
+    assert.deepEqual((await runner.query(sql, ['y', [1]], { planEachTime: true })).rows, [
+      { n: 0, at: null },
+    ]);
     assert.equal((await preparedTexts()).includes(sql), false);
     await assert.rejects(runner.query('SELECT nope FROM item WHERE id = $1', [1], { planEachTime: true }), {
       code: '42703',
