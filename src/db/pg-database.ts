@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { SluiceError } from '../errors.ts';
 import {
@@ -7,6 +8,7 @@ import {
   NUMERIC_OID,
   parseNumber,
   type Queryable,
+  type QueryOptions,
   type QueryResult,
   type StatementPriority,
 } from './database.ts';
@@ -61,6 +63,13 @@ export async function openServerDatabase(options: ServerDatabaseOptions): Promis
   return new ServerDatabase(pool, interactive, safeLocation(options.url));
 }
 
+/** A prepared statement's name: the same text always gets the same name on every connection. */
+function statementName(sql: string): string {
+  return `sluice_${generation}_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+}
+
+let generation = 0;
+
 /** The URL without its password, for logs and `doctor`. */
 export function safeLocation(url: string): string {
   try {
@@ -72,10 +81,24 @@ export function safeLocation(url: string): string {
   }
 }
 
-function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+function wrap(client: pg.Pool | pg.PoolClient, prepare = false): Queryable {
   return {
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[]);
+    async query<Row>(
+      sql: string,
+      params: readonly unknown[] = [],
+      options: QueryOptions = {},
+    ): Promise<QueryResult<Row>> {
+      const values = params as unknown[];
+      const result =
+        prepare && !options.planEachTime
+          ? await client.query({ name: statementName(sql), text: sql, values }).catch((error: unknown) => {
+              // Prepared before a table changed shape (0A000): once more, unprepared, and under new
+              // names from now on (a connection keeps what it prepared).
+              if ((error as { code?: string }).code !== '0A000') throw error;
+              generation++;
+              return client.query(sql, values);
+            })
+          : await client.query(sql, values);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -104,8 +127,15 @@ class ServerDatabase implements Database {
     this.native = { kind: 'pool' as const, pool };
   }
 
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return wrap(this.#poolNow()).query<Row>(sql, params);
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<QueryResult<Row>> {
+    // The interactive connections serve a handful of statements (the inbox write a Slack ack waits
+    // for): each is prepared once per connection, which saves parsing and planning it per request.
+    const interactive = this.#priority.getStore() === 'interactive';
+    return wrap(this.#poolNow(), interactive).query<Row>(sql, params, options);
   }
 
   exec(sql: string): Promise<void> {

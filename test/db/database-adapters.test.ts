@@ -99,6 +99,25 @@ for (const target of databaseTargets()) {
       await db.query('DELETE FROM t');
     });
 
+    it('prepares the statements it reuses, and prepares again after a table changes shape', async () => {
+      await db.exec('CREATE TABLE shape (id int PRIMARY KEY, a text)');
+      await db.query('INSERT INTO shape VALUES (1, $1)', ['x']);
+      const read = () =>
+        db.withPriority('interactive', () => db.query('SELECT * FROM shape WHERE id = $1', [1]));
+      for (let i = 0; i < 6; i++) assert.deepEqual((await read()).rows, [{ id: 1, a: 'x' }]);
+      const prepared = await db.withPriority('interactive', () =>
+        db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements'),
+      );
+      assert.ok(
+        prepared.rows.some((r) => r.statement === 'SELECT * FROM shape WHERE id = $1'),
+        JSON.stringify(prepared.rows),
+      );
+      await db.exec('ALTER TABLE shape ADD COLUMN b int');
+      assert.deepEqual((await read()).rows, [{ id: 1, a: 'x', b: null }]);
+      assert.deepEqual((await read()).rows, [{ id: 1, a: 'x', b: null }]);
+      await db.exec('DROP TABLE shape');
+    });
+
     it('refuses a statement through a transaction that has ended', async () => {
       let kept: { query(sql: string): Promise<unknown> } | undefined;
       await db.transaction(async (tx) => {
