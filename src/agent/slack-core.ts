@@ -286,7 +286,8 @@ export function createSlackCore(deps: SlackCoreDeps) {
         ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
       };
       const recorded = await deps.inbox.accept(request, { jobs: [await deps.votes.job(vote)] });
-      if (!recorded.duplicate) deps.votes.wake();
+      // After the ack has gone out (next turn of the event loop), like the inbox's run wake-up.
+      if (!recorded.duplicate) setImmediate(() => deps.votes.wake());
       return {};
     },
 

@@ -22,7 +22,10 @@ export interface InboxDependencies {
   db: Database;
   /** The insert of the job that advances a new run (`JobQueue.prepare`). */
   runJob: (runId: string) => Promise<JobInsert>;
-  /** Called after commit, to start the run now rather than at the workers' next poll. */
+  /**
+   * Called after commit (on the next turn of the event loop, so that the Slack ack goes out before
+   * a worker wakes), to start the run now rather than at the workers' next poll.
+   */
   afterCommit?: (recorded: RecordedRequest) => void;
 }
 
@@ -35,7 +38,8 @@ export function createInbox({ db, runJob, afterCommit }: InboxDependencies): Inb
       const recorded = await db.withPriority('interactive', () =>
         recordRequest(db, { ...request, ...(runId ? { runId } : {}) }, jobs),
       );
-      if (!recorded.duplicate) afterCommit?.(recorded);
+      // On the next turn of the event loop: the caller acks first, then a worker's fetch runs.
+      if (!recorded.duplicate && afterCommit) setImmediate(() => afterCommit(recorded));
       return recorded;
     },
   };
