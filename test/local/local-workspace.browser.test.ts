@@ -302,6 +302,34 @@ describe('the local workspace page', () => {
     assert.equal(await mine.locator('.mention').innerText(), '@sluice');
   });
 
+  it('keeps the person chosen in the switcher when an update that was in flight for the previous one lands', async () => {
+    // Hold the next read of the page's state (the one an incoming message starts), switch the
+    // person while it is held, then let it through: its answer is for Alice and must not win.
+    let release: (() => void) | undefined;
+    let held = false;
+    await page.route('**/local/state?*', async (route) => {
+      if (!held) {
+        held = true;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      await route.continue();
+    });
+    try {
+      await botApi('chat.postMessage', { channel: OPS, text: 'deploy window opens at 14:00' });
+      const letThrough = await waitFor(() => release, 'the held state read');
+      await page.selectOption('#user-switcher', CAROL);
+      letThrough();
+      await page.waitForURL((url) => url.searchParams.get('as') === CAROL);
+      await page.locator('.message', { hasText: 'deploy window opens at 14:00' }).waitFor();
+      assert.equal(await page.locator('#user-switcher').inputValue(), CAROL);
+      assert.equal(new URL(page.url()).searchParams.get('as'), CAROL);
+    } finally {
+      await page.unroute('**/local/state?*');
+    }
+  });
+
   it('renders an approval card, and Approve as Bob reaches the core as Bob; the card updates in place', async () => {
     const posted = await botApi('chat.postMessage', { channel: OPS, ...buildApprovalCard(card) });
     await actAs(BOB);

@@ -104,8 +104,15 @@ async function load() {
     return;
   }
   loading = true;
+  const asked = { user: ui.user, place: ui.place, thread: ui.thread };
   try {
-    const snapshot = await api.state({ user: ui.user, channel: openChannelId(), thread: ui.thread });
+    const snapshot = await api.state({ user: asked.user, channel: openChannelId(), thread: asked.thread });
+    // The person, place or thread changed while this was in flight: its answer is for the old
+    // choice, and drawing it would undo the new one (the switcher would jump back).
+    if (ui.user !== asked.user || ui.place !== asked.place || ui.thread !== asked.thread) {
+      again = true;
+      return;
+    }
     ui.snapshot = snapshot;
     ui.user = snapshot.me;
     if (!ui.place) {
