@@ -150,25 +150,32 @@ export function storeStatement(documents: readonly DocumentToStore[]): StoreStat
      ), placed AS (
        SELECT b.n, doc.id FROM batch b JOIN doc ON doc.source = b.source
      ), input AS (
-       SELECT x.*, to_tsvector('${TEXT_SEARCH_CONFIG}', x.search_text) AS tsv
+       -- The chunk's terms with their counts and its length, in one pass over its tsvector: its
+       -- postings are read back from these arrays rather than from the tsvector again.
+       SELECT x.*, coalesce(t.terms, '{}') AS terms, coalesce(t.counts, '{}') AS counts, t.length
          FROM jsonb_to_recordset($3::jsonb) AS x(k int, n int, ordinal int, heading_path text[], content text,
               start_offset int, end_offset int, start_line int, search_text text)
+         CROSS JOIN LATERAL (
+           SELECT array_agg(u.lexeme) AS terms,
+                  array_agg(array_length(u.positions, 1)::real) AS counts,
+                  coalesce(sum(array_length(u.positions, 1)), 0)::int AS length
+             FROM unnest(to_tsvector('${TEXT_SEARCH_CONFIG}', x.search_text)) u
+         ) AS t
      ), chunk AS (
        INSERT INTO kb_chunks (document_id, ordinal, heading_path, content, start_offset, end_offset, start_line,
                               search_text, lexical_length, terms, term_counts)
        SELECT p.id, i.ordinal, i.heading_path, i.content, i.start_offset, i.end_offset, i.start_line, i.search_text,
-              (SELECT coalesce(sum(array_length(u.positions, 1)), 0) FROM unnest(i.tsv) u), tsvector_to_array(i.tsv),
-              array(SELECT array_length(u.positions, 1)::real FROM unnest(i.tsv) u)
+              i.length, i.terms, i.counts
          FROM input i JOIN placed p ON p.n = i.n
         ORDER BY i.k
        RETURNING id, document_id, ordinal, lexical_length
      ), chunk_input AS (
-       SELECT c.id, c.document_id, c.ordinal, c.lexical_length, i.k, i.tsv
+       SELECT c.id, c.document_id, c.ordinal, c.lexical_length, i.k, i.terms, i.counts
          FROM chunk c JOIN placed p ON p.id = c.document_id JOIN input i ON i.n = p.n AND i.ordinal = c.ordinal
      ), posting AS (
        INSERT INTO kb_postings (term, chunk_id, tf, chunk_length)
-       SELECT u.lexeme, c.id, array_length(u.positions, 1), c.lexical_length
-         FROM chunk_input c CROSS JOIN LATERAL unnest(c.tsv) u
+       SELECT u.term, c.id, u.tf, c.lexical_length
+         FROM chunk_input c CROSS JOIN LATERAL unnest(c.terms, c.counts) AS u(term, tf)
      )${vectors}
      SELECT p.id AS document_id,
             coalesce((SELECT array_agg(c.id ORDER BY c.ordinal) FROM chunk c WHERE c.document_id = p.id), '{}') AS chunk_ids
