@@ -55,11 +55,20 @@ class EmbeddedDatabase implements Database {
     this.#lock = lock;
     this.location = location;
     const session = this.#session;
+    const repeatedStatement = createRepeatDetector();
     // What the job queue's PGlite adapter (pg-boss `PGliteLike`) sees: the same session, in turn.
     const scheduled = {
       query: (sql: string, params: unknown[] = []) =>
         session.run(() => thread.send<QueryReply>({ op: 'query', sql, params })),
       exec: async (sql: string) => {
+        // pg-boss sends its parameterless statements here, the job fetch every worker polls with
+        // among them. One statement seen before goes through the statement cache, parsed and
+        // planned once (src/db/pglite-statements.ts); a script, or a text not seen before, as a
+        // script: a text used once would only take a place in the cache.
+        if (repeatedStatement(sql)) {
+          const { rows } = await session.run(() => thread.send<QueryReply>({ op: 'query', sql, params: [] }));
+          return [{ rows }];
+        }
         const results = await session.run(() => thread.send<unknown[][]>({ op: 'exec', sql }));
         return results.map((rows) => ({ rows }));
       },
@@ -149,6 +158,23 @@ class EmbeddedDatabase implements Database {
       ...(options.planEachTime ? { planEachTime: true } : {}),
     });
   }
+}
+
+/**
+ * True for a single statement (no semicolon but a trailing one) whose text was seen before. A
+ * semicolon inside a string literal makes a statement look like a script: it then runs as one,
+ * which is always correct.
+ */
+function createRepeatDetector(capacity = 512): (sql: string) => boolean {
+  const seen = new Set<string>();
+  return (sql) => {
+    const body = sql.trimEnd();
+    if (body.slice(0, -1).includes(';')) return false;
+    if (seen.has(sql)) return true;
+    if (seen.size >= capacity) seen.clear();
+    seen.add(sql);
+    return false;
+  };
 }
 
 export function dumpEmbeddedDatabase(db: Database): Promise<Blob> {

@@ -223,4 +223,33 @@ describe('the embedded database session', () => {
     await Promise.all([busy, ...queued]);
     assert.deepEqual(order, ['interactive', 'background']);
   });
+
+  it("runs the job queue's repeated parameterless statements from the statement cache, and scripts as scripts", async () => {
+    if (db.native.kind !== 'pglite') throw new Error('expected the embedded database');
+    // As pg-boss's PGlite adapter sees the session.
+    const queue = db.native.pglite as { exec(sql: string): Promise<{ rows: unknown[] }[]> };
+    const prepared = async (text: string) =>
+      (
+        await db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1',
+          [text],
+        )
+      ).rows[0]!.n;
+    const fetch = "SELECT 'fetch;ed' AS label, 41 + 1 AS answer";
+    // A semicolon in a literal makes it look like a script: run as one, never cached, still right.
+    assert.deepEqual((await queue.exec(fetch))[0]!.rows, [{ label: 'fetch;ed', answer: 42 }]);
+    assert.equal(await prepared(fetch), 0);
+    const poll = 'SELECT 7 AS jobs;';
+    for (let i = 0; i < 3; i++) assert.deepEqual(await queue.exec(poll), [{ rows: [{ jobs: 7 }] }]);
+    // Seen once, it ran as a script; from the second time on, as the cached named statement.
+    assert.equal(await prepared(poll), 1);
+    const script =
+      'CREATE TEMP TABLE queue_script (n int); INSERT INTO queue_script VALUES (1), (2) RETURNING n';
+    const results = await queue.exec(script);
+    assert.deepEqual(
+      results.map((r) => r.rows),
+      [[], [{ n: 1 }, { n: 2 }]],
+    );
+    assert.equal(await prepared(script), 0);
+  });
 });
