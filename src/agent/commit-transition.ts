@@ -1,14 +1,15 @@
 import type { AuditEntryInput } from '../audit/audit-entry.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { type AuditLog, missingHead } from '../audit/audit-log.ts';
 import type { Queryable } from '../db/database.ts';
 import { SluiceError } from '../errors.ts';
-import { enqueueOutbox, type OutboxDraft } from '../outbox/outbox-message.ts';
+import { type OutboxDraft, outboxInsertCtes, outboxRowsJson } from '../outbox/outbox-message.ts';
 import { type Run, type RunContextData, type RunRow, runFromRow } from './run-record.ts';
 import { canTransition, isTerminal, type RunState } from './run-state.ts';
 
 /**
- * Moves a run to its next state inside the caller's transaction, with everything that belongs to
- * the move: the transition row, the audit entries and the outbox messages. The update names the
+ * Moves a run to its next state, with everything that belongs to the move: the transition row,
+ * the audit entries and the outbox messages, in one statement (atomic on its own; inside the
+ * caller's transaction when it passes one). The update names the
  * version the caller read; if another worker moved the run meanwhile (its lease lapsed and the
  * job was taken over), nothing is written and RunFencedError tells the caller to stop.
  */
@@ -45,9 +46,19 @@ export async function commitTransition(
   if (to !== run.state && !canTransition(run.state, to)) {
     throw new SluiceError('internal', `a run cannot go from ${run.state} to ${to}`);
   }
-  // One statement: the run's new state and, when the state changes, its transition row.
-  const updated = await tx.query<RunRow>(
-    `WITH moved AS (
+  const messages = change.messages ?? [];
+  const append = audit.prepareAppend(
+    (change.audit ?? []).map((entry) => ({ ...entry, runId: run.id, correlationId: run.correlationId })),
+  );
+  // ONE statement, so one round trip and atomic without a transaction of its own: the run's new
+  // state, its transition row, its outbox messages and its audit entries. The messages and entries
+  // are written only if the run moved (the gate), and the audit chain's head is locked last, after
+  // the run's row, as when the entries were appended in a statement of their own.
+  const extra: string[] = [];
+  const outboxParam = messages.length > 0 ? 16 + extra.push(outboxRowsJson(messages)) - 1 : 0;
+  const auditParam = append.count > 0 ? 16 + extra.push(append.value) - 1 : 0;
+  const updated = await tx.query<RunRow & { audit_entries_written: number }>(
+    `WITH RECURSIVE moved AS (
       UPDATE runs SET
         state = $3,
         version = version + 1,
@@ -67,8 +78,11 @@ export async function commitTransition(
     ), transition AS (
       INSERT INTO run_transitions (run_id, from_state, to_state, at, detail)
       SELECT id, $14, state, clock_timestamp(), $15::jsonb FROM moved WHERE state <> $14
-    )
-    SELECT * FROM moved`,
+    )${outboxParam ? `, ${outboxInsertCtes(outboxParam, 'moved')}` : ''}${
+      auditParam ? `, ${append.ctes(auditParam, 'moved')}` : ''
+    }
+    SELECT moved.*, ${append.count > 0 ? '(SELECT count(*) FROM audit_entry)::int' : '0'} AS audit_entries_written
+      FROM moved`,
     [
       run.id,
       run.version,
@@ -85,15 +99,12 @@ export async function commitTransition(
       isTerminal(to),
       run.state,
       change.detail === undefined ? null : JSON.stringify(change.detail),
+      ...extra,
     ],
   );
   const row = updated.rows[0];
   if (!row) throw new RunFencedError(run.id, run.version);
-  for (const message of change.messages ?? []) await enqueueOutbox(tx, message);
-  // Last: appending locks the audit chain's head until this transaction commits.
-  await audit.appendAll(
-    tx,
-    (change.audit ?? []).map((entry) => ({ ...entry, runId: run.id, correlationId: run.correlationId })),
-  );
-  return runFromRow(row);
+  const { audit_entries_written: written, ...runRow } = row;
+  if (written !== append.count) throw missingHead();
+  return runFromRow(runRow);
 }

@@ -55,8 +55,9 @@ export function createRunProcessor(options: RunProcessorOptions): RunProcessor {
   const { db, audit } = options;
   const runner = createStepRunner(options);
 
+  // One statement (commit-transition.ts): atomic without a transaction around it.
   const commit = (run: Run, to: RunState, change: RunChange = {}) =>
-    db.transaction((tx) => commitTransition(tx, audit, run, to, change));
+    commitTransition(db, audit, run, to, change);
 
   async function endEarly(
     run: Run,

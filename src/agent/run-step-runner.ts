@@ -34,8 +34,9 @@ export interface StepRunner {
 
 export function createStepRunner(deps: { db: Database; steps: RunSteps; audit: AuditLog }): StepRunner {
   const { db, steps, audit } = deps;
+  // One statement (commit-transition.ts): atomic without a transaction around it.
   const commit = (run: Run, to: RunState, change: RunChange = {}) =>
-    db.transaction((tx) => commitTransition(tx, audit, run, to, change));
+    commitTransition(db, audit, run, to, change);
 
   async function stepReceived(run: Run): Promise<Run> {
     return db.transaction(async (tx) => {
@@ -78,21 +79,19 @@ export function createStepRunner(deps: { db: Database; steps: RunSteps; audit: A
     };
     const modelFields = { model: usage?.model ?? null, promptVersion: usage?.promptVersion ?? null };
     if (thought.kind === 'answer') {
-      return db.transaction((tx) =>
-        commitReply(
-          tx,
-          audit,
-          run,
-          {
-            ...cost,
-            // answerDetail.known=false marks a knowledge gap for the digest.
-            context: { answer: thought.reply, ...(thought.detail ? { answerDetail: thought.detail } : {}) },
-            outcome: 'answered',
-            finalState: 'done',
-            audit: [{ actor: 'model', kind: 'answer', ...modelFields, inputDigest: digestOf(thought.reply) }],
-          },
-          thought.reply,
-        ),
+      return commitReply(
+        db,
+        audit,
+        run,
+        {
+          ...cost,
+          // answerDetail.known=false marks a knowledge gap for the digest.
+          context: { answer: thought.reply, ...(thought.detail ? { answerDetail: thought.detail } : {}) },
+          outcome: 'answered',
+          finalState: 'done',
+          audit: [{ actor: 'model', kind: 'answer', ...modelFields, inputDigest: digestOf(thought.reply) }],
+        },
+        thought.reply,
       );
     }
     const proposal = thought.proposal;
@@ -128,18 +127,16 @@ export function createStepRunner(deps: { db: Database; steps: RunSteps; audit: A
     if (!decision || !proposal)
       throw new SluiceError('internal', `run ${run.id} is decided but has no decision recorded`);
     if (decision.outcome === 'deny') {
-      return db.transaction((tx) =>
-        commitReply(
-          tx,
-          audit,
-          run,
-          {
-            outcome: 'denied',
-            finalState: 'done',
-            audit: [{ actor: 'system', kind: 'run.denied', policyRule: decision.ruleId }],
-          },
-          denialReply(run, decision),
-        ),
+      return commitReply(
+        db,
+        audit,
+        run,
+        {
+          outcome: 'denied',
+          finalState: 'done',
+          audit: [{ actor: 'system', kind: 'run.denied', policyRule: decision.ruleId }],
+        },
+        denialReply(run, decision),
       );
     }
     if (decision.outcome === 'escalate') {

@@ -54,33 +54,52 @@ export interface OutboxMessage {
 
 /** Adds a message to the outbox inside `tx`; returns false when its key was already there. */
 export async function enqueueOutbox(tx: Queryable, draft: OutboxDraft): Promise<boolean> {
-  const payload = {
-    text: draft.text,
-    ...(draft.blocks ? { blocks: draft.blocks } : {}),
-    step: draft.step ?? null,
-  };
-  const inserted = await tx.query(
-    `WITH message AS (
-       INSERT INTO outbox_messages (key, run_id, channel_id, thread_ts, operation, target_key, payload, completes_run)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
-       ON CONFLICT (key) DO NOTHING
-       RETURNING id, channel_id
-     ), channel AS (
-       INSERT INTO outbox_channels (channel_id) SELECT channel_id FROM message ON CONFLICT (channel_id) DO NOTHING
-     )
-     SELECT id FROM message`,
-    [
-      draft.key,
-      draft.runId ?? null,
-      draft.channelId,
-      draft.operation === 'post' ? (draft.threadTs ?? null) : null,
-      draft.operation,
-      draft.operation === 'update' ? draft.targetKey : null,
-      JSON.stringify(payload),
-      draft.completesRun ?? false,
-    ],
-  );
+  const inserted = await tx.query(`WITH ${outboxInsertCtes(1)} SELECT id FROM outbox_message`, [
+    outboxRowsJson([draft]),
+  ]);
   return inserted.rows.length > 0;
+}
+
+/**
+ * The outbox's insert as CTEs of another statement (src/agent/commit-transition.ts): the drafts
+ * of parameter `$param` (`outboxRowsJson`), stored in their order, a key already there skipped,
+ * each channel registered with the sender; when `gate` names a CTE of the statement, only if it
+ * has a row. Leaves `outbox_message` (id, channel_id) with the rows inserted.
+ */
+export function outboxInsertCtes(param: number, gate?: string): string {
+  return `outbox_message AS (
+      INSERT INTO outbox_messages (key, run_id, channel_id, thread_ts, operation, target_key, payload, completes_run)
+      SELECT m ->> 'key', (m ->> 'run_id')::uuid, m ->> 'channel_id', m ->> 'thread_ts', m ->> 'operation',
+             m ->> 'target_key', m -> 'payload', (m ->> 'completes_run')::boolean
+        FROM jsonb_array_elements($${param}::jsonb) WITH ORDINALITY AS x(m, n)
+       ${gate ? `WHERE EXISTS (SELECT 1 FROM ${gate})` : ''}
+       ORDER BY n
+      ON CONFLICT (key) DO NOTHING
+      RETURNING id, channel_id
+    ), outbox_channel AS (
+      INSERT INTO outbox_channels (channel_id) SELECT DISTINCT channel_id FROM outbox_message
+      ON CONFLICT (channel_id) DO NOTHING
+    )`;
+}
+
+/** The value of `outboxInsertCtes`'s parameter. */
+export function outboxRowsJson(drafts: readonly OutboxDraft[]): string {
+  return JSON.stringify(
+    drafts.map((draft) => ({
+      key: draft.key,
+      run_id: draft.runId ?? null,
+      channel_id: draft.channelId,
+      thread_ts: draft.operation === 'post' ? (draft.threadTs ?? null) : null,
+      operation: draft.operation,
+      target_key: draft.operation === 'update' ? draft.targetKey : null,
+      payload: {
+        text: draft.text,
+        ...(draft.blocks ? { blocks: draft.blocks } : {}),
+        step: draft.step ?? null,
+      },
+      completes_run: draft.completesRun ?? false,
+    })),
+  );
 }
 
 export interface OutboxRow {
