@@ -26,13 +26,15 @@ export async function resolveApproval(
   deps: {
     db: Database;
     audit: AuditLog;
-    enqueueRun: (tx: Queryable, runId: string) => Promise<unknown>;
+    /** The run's job; null when a job of the run still holds its key (queued or running). */
+    enqueueRun: (tx: Queryable, runId: string) => Promise<string | null>;
     wakeRuns?: () => void;
   },
   runId: string,
   resolution: ApprovalResolution,
 ): Promise<Run> {
   const { db, audit } = deps;
+  let enqueued = true;
 
   const result = await db.transaction(async (tx) => {
     const run = await loadRun(tx, runId);
@@ -91,12 +93,35 @@ export async function resolveApproval(
         },
       ],
     });
-    await deps.enqueueRun(tx, run.id);
+    enqueued = (await deps.enqueueRun(tx, run.id)) !== null;
     return next;
   });
+  if (!enqueued) await enqueueOnceReleased(deps, result);
   deps.wakeRuns?.();
   return result;
 }
+
+/**
+ * The approval landed while the job that parked the run still held the run's key: that job had
+ * already read the run as waiting and was finishing, so it will not take the run on. The run's
+ * job is enqueued again once that job is done, unless the run has moved on meanwhile (the job
+ * read it after all). Gives up after `RELEASE_WAIT_MS`: a job that holds the key that long is
+ * running the run, or will be retried when its lease lapses.
+ */
+async function enqueueOnceReleased(
+  deps: { db: Database; enqueueRun: (tx: Queryable, runId: string) => Promise<string | null> },
+  run: Run,
+): Promise<void> {
+  const deadline = Date.now() + RELEASE_WAIT_MS;
+  for (let pause = 10; Date.now() < deadline; pause = Math.min(pause * 2, 500)) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    const now = await loadRun(deps.db, run.id);
+    if (now?.state !== run.state || now.version !== run.version) return;
+    if ((await deps.enqueueRun(deps.db, run.id)) !== null) return;
+  }
+}
+
+const RELEASE_WAIT_MS = 30_000;
 
 /**
  * Ends a run whose approval expired, inside the caller's transaction (the approval sweep's, which

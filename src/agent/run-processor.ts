@@ -41,7 +41,8 @@ export interface RunProcessorOptions {
   audit: AuditLog;
   logger: Logger;
   /** Enqueues the run's job inside `tx` (after an approval, for example). */
-  enqueueRun: (tx: Queryable, runId: string) => Promise<unknown>;
+  /** The run's job; null when a job of the run still holds its key. */
+  enqueueRun: (tx: Queryable, runId: string) => Promise<string | null>;
   /** Called after a commit that enqueued the run, to start it now. */
   wakeRuns?: () => void;
   /** Where operators are told about dead-lettered runs. */
