@@ -56,7 +56,7 @@ export async function commitTransition(
   // the run's row, as when the entries were appended in a statement of their own.
   const extra: string[] = [];
   const outboxParam = messages.length > 0 ? 16 + extra.push(outboxRowsJson(messages)) - 1 : 0;
-  const auditParam = append.count > 0 ? 16 + extra.push(append.value) - 1 : 0;
+  const auditParam = append.entries.length > 0 ? 16 + extra.push(append.value) - 1 : 0;
   const updated = await tx.query<RunRow & { audit_entries_written: number }>(
     `WITH RECURSIVE moved AS (
       UPDATE runs SET
@@ -81,7 +81,7 @@ export async function commitTransition(
     )${outboxParam ? `, ${outboxInsertCtes(outboxParam, 'moved')}` : ''}${
       auditParam ? `, ${append.ctes(auditParam, 'moved')}` : ''
     }
-    SELECT moved.*, ${append.count > 0 ? '(SELECT count(*) FROM audit_entry)::int' : '0'} AS audit_entries_written
+    SELECT moved.*, ${append.entries.length > 0 ? '(SELECT count(*) FROM audit_entry)::int' : '0'} AS audit_entries_written
       FROM moved`,
     [
       run.id,
@@ -105,6 +105,6 @@ export async function commitTransition(
   const row = updated.rows[0];
   if (!row) throw new RunFencedError(run.id, run.version);
   const { audit_entries_written: written, ...runRow } = row;
-  if (written !== append.count) throw missingHead();
+  if (written !== append.entries.length) throw missingHead();
   return runFromRow(runRow);
 }

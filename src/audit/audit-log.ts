@@ -33,7 +33,6 @@ export interface AuditLog {
 export interface AuditAppend {
   /** The entries as they will be stored, but for their place in the chain (seq, hashes). */
   entries: Omit<AuditEntry, 'prevHash' | 'hash'>[];
-  count: number;
   value: string;
   ctes(param: number, gate?: string): string;
 }
@@ -60,7 +59,7 @@ export function createAuditLog(db: Database, options: AuditLogOptions = {}): Aud
         `WITH RECURSIVE ${append.ctes(1)} SELECT seq, prev_hash, hash FROM audit_entry ORDER BY seq`,
         [append.value],
       );
-      if (chained.length !== append.count) throw missingHead();
+      if (chained.length !== append.entries.length) throw missingHead();
       return append.entries.map((e, i) => ({
         ...e,
         seq: Number(chained[i]!.seq),
@@ -89,7 +88,7 @@ export function createAuditLog(db: Database, options: AuditLogOptions = {}): Aud
         result: e.result,
         detail: e.detail,
       }));
-      return { count: entries.length, value: JSON.stringify(rows), entries, ctes: appendCtes };
+      return { value: JSON.stringify(rows), entries, ctes: appendCtes };
     },
     record(input) {
       return db.transaction((tx) => log.append(tx, input));
