@@ -54,39 +54,60 @@ export async function redriveRun(queue: JobQueue, runId: string): Promise<boolea
 }
 
 export interface StalledRunSweeper {
-  sweep(): Promise<number>;
+  /** Enqueues a job for every stalled run found; returns the runs enqueued. */
+  sweep(): Promise<string[]>;
   stop(): void;
 }
 
+/**
+ * Finds runs in a working state that have no job (queued, retrying, running, or dead-lettered
+ * and waiting for a redrive) and enqueues one for each. A run always gets its job in the same
+ * statement or transaction that puts it in a working state, so this only finds a job lost some
+ * other way: the process that resolved an approval died while the job that had parked the run
+ * still held the run's key (src/agent/resolve-approval.ts), or a job row was removed by hand.
+ * The job key makes a race with a worker harmless: a second job for a run is refused.
+ */
 export function startStalledRunSweeper(input: {
   db: Database;
   queue: JobQueue;
   logger: Logger;
-  /** A working run untouched this long is presumed to have lost its job. */
+  /** A run changed more recently than this is left alone (its job may still be committing). */
   stalledAfterMs?: number;
   intervalMs?: number;
+  /** Runs enqueued per sweep at most; the rest wait for the next. */
+  batchSize?: number;
 }): StalledRunSweeper {
-  const stalledAfterMs = input.stalledAfterMs ?? 15 * 60_000;
-  const sweep = async () => {
-    const stalled = await input.db.query<{ id: string }>(
-      `SELECT id FROM runs WHERE state = ANY($1::text[]) AND updated_at < clock_timestamp() - $2 * interval '1 millisecond'
-        ORDER BY updated_at LIMIT 100`,
-      [[...WORKING_STATES], stalledAfterMs],
-    );
-    let enqueued = 0;
+  const stalledAfterMs = input.stalledAfterMs ?? 60_000;
+  const stalledSql = `
+    SELECT r.id FROM runs r
+     WHERE r.state = ANY($1::text[]) AND r.updated_at < clock_timestamp() - $2 * interval '1 millisecond'
+       AND NOT ${input.queue.hasJobSql(RUN_JOB_KIND, 'r.id::text')}
+     ORDER BY r.updated_at LIMIT $3::int`;
+  // Behind Slack's acks on the embedded database, like the workers' own statements.
+  const sweep = () => input.db.withPriority('background', sweepOnce);
+  const sweepOnce = async () => {
+    const stalled = await input.db.query<{ id: string }>(stalledSql, [
+      [...WORKING_STATES],
+      stalledAfterMs,
+      input.batchSize ?? 100,
+    ]);
+    const enqueued: string[] = [];
     for (const { id } of stalled.rows) {
       const job = await input.queue.enqueue<RunJobPayload>(RUN_JOB_KIND, { runId: id }, { key: id });
-      if (job) enqueued++;
+      if (job) enqueued.push(id);
     }
-    if (enqueued > 0) {
-      input.logger.warn({ enqueued }, 'stalled runs had no job; enqueued them again');
+    if (enqueued.length > 0) {
+      input.logger.warn(
+        { runs: enqueued },
+        `${enqueued.length} stalled run(s) had no job; enqueued them again`,
+      );
       input.queue.wake(RUN_JOB_KIND);
     }
     return enqueued;
   };
   const timer = setInterval(() => {
     sweep().catch((error: unknown) => input.logger.error({ err: error }, 'stalled-run sweep failed'));
-  }, input.intervalMs ?? 60_000);
+  }, input.intervalMs ?? 30_000);
   timer.unref();
   return { sweep, stop: () => clearInterval(timer) };
 }

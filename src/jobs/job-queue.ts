@@ -92,6 +92,12 @@ export interface JobQueue {
   ): Promise<void>;
   /** Wakes this process's workers of a kind now instead of at their next poll. */
   wake(kind: string): void;
+  /**
+   * An SQL condition, true while `kind` has a job under the key `keySql` (an SQL expression of
+   * type text) that is queued, waiting to retry, running, or given up and waiting in the
+   * dead-letter queue for a redrive: for a sweep that finds work whose job was lost.
+   */
+  hasJobSql(kind: string, keySql: string): string;
   /** Enqueues a job of `kind` on a cron schedule, once per slot across all replicas. */
   schedule(
     kind: string,
@@ -130,10 +136,11 @@ export async function createJobQueue(
 ): Promise<JobQueue> {
   const { adapter, backend } = pgBossDatabase(db);
   const supervise = options.superviseIntervalSeconds ?? 10;
+  const schema = sqlIdentifier(options.schema ?? 'pgboss');
   const boss = new PgBoss({
     db: adapter,
     backend,
-    schema: options.schema ?? 'pgboss',
+    schema,
     superviseIntervalSeconds: supervise,
     monitorIntervalSeconds: supervise,
     schedule: options.schedule ?? true,
@@ -251,6 +258,15 @@ export async function createJobQueue(
       }
     },
 
+    hasJobSql(kind, keySql) {
+      kindOf(kind);
+      // pg-boss keeps every job in one table, a dead letter under its dead-letter queue's name
+      // with the key of the job it was; `created`, `retry` and `active` are the states not done.
+      return `EXISTS (SELECT 1 FROM ${schema}.job j
+        WHERE j.name IN (${sqlText(kind)}, ${sqlText(kind + DEAD_SUFFIX)}) AND j.singleton_key = ${keySql}
+          AND j.state IN ('created', 'retry', 'active'))`;
+    },
+
     async schedule(kind, cron, payload = {}, scheduleOptions = {}) {
       kindOf(kind);
       await boss.schedule(kind, cron, payload, {
@@ -300,6 +316,17 @@ export async function createJobQueue(
     },
   };
   return queue;
+}
+
+function sqlIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+    throw new Error(`job queue schema "${name}": use lower-case letters, digits and underscores`);
+  }
+  return name;
+}
+
+function sqlText(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /**
