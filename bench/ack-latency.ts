@@ -22,7 +22,7 @@ import {
   defineRunJobs,
   RUN_JOB_KIND,
   runEnqueuer,
-  runJobInsert,
+  runJobSpec,
   startRunWorker,
 } from '../src/agent/run-worker.ts';
 import { createAuditLog } from '../src/audit/audit-log.ts';
@@ -102,7 +102,8 @@ async function bench(name: string, db: Database): Promise<void> {
   const enqueueRun = runEnqueuer(queue);
   const inbox: Inbox = createInbox({
     db,
-    runJob: runJobInsert(queue),
+    queue,
+    runJob: runJobSpec,
     afterCommit: () => queue.wake(RUN_JOB_KIND),
   });
   // Busy workers: every step waits a little, as model and HTTP calls would.

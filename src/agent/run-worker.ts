@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/database.ts';
-import type { JobInsert, JobKindOptions, JobQueue } from '../jobs/job-queue.ts';
+import type { JobKindOptions, JobQueue, JobSpec } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import type { RunProcessor } from './run-processor.ts';
 import { WORKING_STATES } from './run-state.ts';
@@ -30,8 +30,9 @@ export function runEnqueuer(queue: JobQueue): (tx: Queryable, runId: string) => 
 }
 
 /** For the inbox: a new run's job, inserted with the request in one statement. */
-export function runJobInsert(queue: JobQueue): (runId: string) => Promise<JobInsert> {
-  return (runId) => queue.prepare<RunJobPayload>(RUN_JOB_KIND, { runId }, { key: runId });
+export function runJobSpec(runId: string): JobSpec {
+  const payload: RunJobPayload = { runId };
+  return { kind: RUN_JOB_KIND, payload, key: runId };
 }
 
 export async function startRunWorker(input: {

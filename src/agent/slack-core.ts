@@ -9,7 +9,7 @@ import type { PauseScope as ControlScope } from '../control/pause-scope.ts';
 import type { Database } from '../db/database.ts';
 import type { DigestService } from '../digest/digest-service.ts';
 import type { Inbox } from '../inbox/create-inbox.ts';
-import type { JobInsert } from '../jobs/job-queue.ts';
+import type { JobSpec } from '../jobs/job-queue.ts';
 import type { Logger } from '../logger.ts';
 import { enqueueOutbox } from '../outbox/outbox-message.ts';
 import type { SlackWebApiClient } from '../slack/web-api-client.ts';
@@ -25,7 +25,9 @@ import type { VoteJobPayload } from './vote-jobs.ts';
 /**
  * The use cases the Slack transport calls (handlers/slack-use-cases.ts describes them): store
  * what arrived, act on the kill switch at once, count votes on the server, and read the console.
- * Every `accept…` has stored the request durably before it returns, so the handler may ack.
+ * Every `accept…` has stored the request durably before it returns, so the handler may ack: in
+ * the inbox journal or the database (src/inbox/create-inbox.ts, `admit`). Should the database
+ * later refuse a journalled request, the person is told, as they would have been before the ack.
  */
 
 export interface SlackActor {
@@ -45,7 +47,7 @@ export interface SlackCoreDeps {
   /** Who may pause and resume (user ids, group ids, group handles); empty means everyone. */
   operators: readonly string[];
   /** Where vote jobs go: enqueued with the click, in its inbox statement. */
-  votes: { job: (vote: VoteJobPayload) => Promise<JobInsert>; wake: () => void };
+  votes: { job: (vote: VoteJobPayload) => JobSpec; wake: () => void };
   /** For telling a voter why a vote did not count. */
   slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral' | 'publishView' | 'getPermalink'>;
   /** On-demand digests; absent when this process does not post them. */
@@ -92,7 +94,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
     threadTs?: string | null;
     payload: unknown;
   }) {
-    return deps.inbox.accept({
+    return deps.inbox.admit({
       key: input.key,
       kind: input.kind,
       payload: input.payload,
@@ -142,7 +144,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
         case 'do':
         case 'request': {
           const text = command.kind === 'ask' ? command.question : command.text;
-          const recorded = await startRun({
+          const admitted = await startRun({
             key: input.key,
             kind: 'command',
             actor,
@@ -150,8 +152,15 @@ export function createSlackCore(deps: SlackCoreDeps) {
             text,
             payload: input.payload,
           });
-          const verb = recorded.duplicate ? 'Already on it' : 'On it';
-          return { reply: { text: `${verb}: I will reply in this channel (run \`${recorded.runId}\`).` } };
+          whenRefused(admitted.recorded, input.key, (text) =>
+            deps.slack.postToResponseUrl(input.responseUrl, {
+              response_type: 'ephemeral',
+              replace_original: false,
+              text,
+            }),
+          );
+          const verb = admitted.duplicate ? 'Already on it' : 'On it';
+          return { reply: { text: `${verb}: I will reply in this channel (run \`${admitted.runId}\`).` } };
         }
         case 'pause': {
           if (!(await mayOperate(actor.userId))) {
@@ -232,17 +241,33 @@ export function createSlackCore(deps: SlackCoreDeps) {
       threadTs: string | undefined;
       payload: unknown;
     }): Promise<{ firstInThread: boolean }> {
-      const recorded = await startRun({
+      const threadTs = input.threadTs ?? input.ts;
+      const admitted = await startRun({
         key: input.key,
         kind: 'event',
         actor: input.actor,
         origin: `${input.surface}:request`,
         text: input.text,
         // Replies go in the thread the person wrote in (a new thread under their message).
-        threadTs: input.threadTs ?? input.ts,
+        threadTs,
         payload: input.payload,
       });
-      // The handler titles an assistant thread after its first question (answered by the inbox write).
+      if (input.surface !== 'assistant') {
+        whenRefused(admitted.recorded, input.key, (text) =>
+          deps.slack
+            .postEphemeral({
+              channel: input.actor.channelId,
+              user: input.actor.userId,
+              thread_ts: threadTs,
+              text,
+            })
+            .then(() => undefined),
+        );
+        return { firstInThread: false };
+      }
+      // The handler titles an assistant thread after its first question: the database knows. (The
+      // assistant surface's ack already waits for Slack to show the thinking status.)
+      const recorded = await admitted.recorded;
       return {
         firstInThread:
           input.surface === 'assistant' && !recorded.duplicate && !!input.threadTs && !recorded.threadHadRuns,
@@ -285,9 +310,17 @@ export function createSlackCore(deps: SlackCoreDeps) {
         ...(input.message ? { message: input.message } : {}),
         ...(input.responseUrl ? { responseUrl: input.responseUrl } : {}),
       };
-      const recorded = await deps.inbox.accept(request, { jobs: [await deps.votes.job(vote)] });
-      // After the ack has gone out (next turn of the event loop), like the inbox's run wake-up.
-      if (!recorded.duplicate) setImmediate(() => deps.votes.wake());
+      const admitted = await deps.inbox.admit(request, { jobs: [deps.votes.job(vote)] });
+      // Once the click is in the database (after the ack has gone out), like the inbox's run wake-up.
+      admitted.recorded.then(
+        (recorded) => {
+          if (!recorded.duplicate) setImmediate(() => deps.votes.wake());
+        },
+        () => {},
+      );
+      whenRefused(admitted.recorded, input.key, (text) =>
+        tellVoter(vote, `${text} Please press the button again.`),
+      );
       return {};
     },
 
@@ -497,6 +530,19 @@ export function createSlackCore(deps: SlackCoreDeps) {
   }
 
   /** Only the voter sees why a vote did not count: through the click's response_url, else ephemeral. */
+  /** Tells the person when the database refuses a request that was acknowledged from the journal. */
+  function whenRefused(recorded: Promise<unknown>, key: string, tell: (text: string) => Promise<void>): void {
+    recorded.catch(async (error: unknown) => {
+      deps.logger.error(
+        { err: error, key },
+        'a request acknowledged from the inbox journal could not be stored',
+      );
+      await tell('Sluice could not store your request, so nothing was done.').catch((tellError: unknown) =>
+        deps.logger.warn({ err: tellError, key }, 'could not tell the person their request was not stored'),
+      );
+    });
+  }
+
   async function tellVoter(vote: VoteJobPayload, text: string): Promise<void> {
     try {
       if (vote.responseUrl) {

@@ -14,7 +14,7 @@ import {
   defineRunJobs,
   RUN_JOB_KIND,
   runEnqueuer,
-  runJobInsert,
+  runJobSpec,
   type StalledRunSweeper,
   startRunWorker,
   startStalledRunSweeper,
@@ -79,7 +79,7 @@ export async function createDurableCore(options: DurableCoreOptions): Promise<Du
     audit,
     queue,
     processor,
-    inbox: createInbox({ db, runJob: runJobInsert(queue), afterCommit: wakeRuns }),
+    inbox: createInbox({ db, queue, runJob: runJobSpec, afterCommit: wakeRuns }),
     outbox,
     killSwitch: createKillSwitch(db, audit),
     async startWorkers() {

@@ -1,4 +1,4 @@
-import type { JobInsert, JobKindOptions, JobQueue } from '../jobs/job-queue.ts';
+import type { JobKindOptions, JobQueue, JobSpec } from '../jobs/job-queue.ts';
 
 /**
  * Approve and Reject clicks are counted by a job, not while Slack waits for the ack: the click
@@ -35,8 +35,8 @@ export async function defineVoteJobs(queue: JobQueue, policy: Omit<JobKindOption
 }
 
 /** A vote's job, inserted with the click's inbox row in one statement. */
-export function voteJobInsert(queue: JobQueue): (vote: VoteJobPayload) => Promise<JobInsert> {
-  return (vote) => queue.prepare<VoteJobPayload>(VOTE_JOB_KIND, vote, { key: vote.key });
+export function voteJobSpec(vote: VoteJobPayload): JobSpec {
+  return { kind: VOTE_JOB_KIND, payload: vote, key: vote.key };
 }
 
 export async function startVoteWorker(input: {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createRetrieval } from '../../retrieval/create-retrieval.ts';
 import { createActionRegistry } from '../actions/action-registry.ts';
 import { createBuiltinActions } from '../actions/create-builtin-actions.ts';
@@ -15,12 +16,12 @@ import { createRunProcessor } from '../agent/run-processor.ts';
 import {
   defineRunJobs,
   runEnqueuer,
-  runJobInsert,
+  runJobSpec,
   startRunWorker,
   startStalledRunSweeper,
 } from '../agent/run-worker.ts';
 import { createSlackCore } from '../agent/slack-core.ts';
-import { defineVoteJobs, startVoteWorker, VOTE_JOB_KIND, voteJobInsert } from '../agent/vote-jobs.ts';
+import { defineVoteJobs, startVoteWorker, VOTE_JOB_KIND, voteJobSpec } from '../agent/vote-jobs.ts';
 import { startApprovalSweeper } from '../approvals/start-approval-sweeper.ts';
 import { createAuditLog } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
@@ -30,6 +31,7 @@ import type { Database } from '../db/database.ts';
 import { createDigestService } from '../digest/digest-service.ts';
 import { startDigestTicker } from '../digest/digest-ticker.ts';
 import { createInbox } from '../inbox/create-inbox.ts';
+import { openInboxJournal } from '../inbox/inbox-journal.ts';
 import { startCronTicker } from '../jobs/cron-ticker.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { createModelGatewayFromConfig } from '../llm/create-model-gateway-from-config.ts';
@@ -138,7 +140,21 @@ export async function startCore(deps: CoreDeps) {
       threadOf: (run) => loadThreadContext({ db, slack: deps.slack, logger }, run),
     }),
   });
-  const inbox = createInbox({ db, runJob: runJobInsert(queue), afterCommit: () => queue.wake('run') });
+  // On the embedded database Slack is acked once a request is in the journal (one file write), not
+  // once it is through the database's one session; what an earlier process left there goes first.
+  const inbox = createInbox({
+    db,
+    queue,
+    runJob: runJobSpec,
+    afterCommit: () => queue.wake('run'),
+    logger,
+    ...(db.kind === 'embedded' ? { journal: openInboxJournal(inboxJournalDir(db.location)) } : {}),
+  });
+  const recovered = await inbox.recover();
+  if (recovered.stored + recovered.alreadyStored + recovered.refused > 0) {
+    logger.info(recovered, 'stored the requests an earlier process left in the inbox journal');
+  }
+  stops.push(() => inbox.stop());
   const digests = createDigestService({
     db,
     render: deps.render.digest,
@@ -156,7 +172,7 @@ export async function startCore(deps: CoreDeps) {
     groupsOf,
     operators: config.durable.operators,
     digests,
-    votes: { job: voteJobInsert(queue), wake: () => queue.wake(VOTE_JOB_KIND) },
+    votes: { job: voteJobSpec, wake: () => queue.wake(VOTE_JOB_KIND) },
     slack: deps.slack,
     modes: () => ({
       retrievalMode: deps.capabilities.retrievalMode,
@@ -211,4 +227,9 @@ export async function startCore(deps: CoreDeps) {
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** The embedded database's data directory holds `pgdata` and the inbox journal; none in memory. */
+function inboxJournalDir(location: string): string | undefined {
+  return location === 'memory://' ? undefined : path.join(path.dirname(location), 'inbox-journal');
 }

@@ -124,7 +124,7 @@ export async function recordRequest(
 }
 
 /** Slack's legacy verification token is a credential: it is never stored. */
-function withoutVerificationToken(payload: unknown): unknown {
+export function withoutVerificationToken(payload: unknown): unknown {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload) || !('token' in payload)) {
     return payload;
   }

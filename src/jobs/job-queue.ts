@@ -58,6 +58,13 @@ export interface EnqueueOptions {
   startAfter?: Date;
 }
 
+/** A job as plain data, so it can be written down now and enqueued later (the inbox journal). */
+export interface JobSpec {
+  kind: string;
+  payload: object;
+  key?: string;
+}
+
 /**
  * One job's insert, to run as part of a caller's own statement (a data-modifying CTE), so the
  * job commits with the caller's rows in a single round trip: pg-boss's own INSERT for the job,

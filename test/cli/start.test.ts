@@ -1,14 +1,36 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { openEmbeddedDatabase } from '../../src/db/pglite-database.ts';
 import { runSluice, startSluiceProcess } from '../support/sluice-process.ts';
 import { createEmptyServerDatabase } from '../support/test-database.ts';
 
 describe('sluice start on the embedded database', () => {
-  it('serves /healthz, refuses a second process on the same data directory, and stops cleanly', async () => {
+  it('serves /healthz, stores what an earlier process left in the inbox journal, refuses a second process on the same data directory, and stops cleanly', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-start-'));
+    // A request an earlier process acknowledged and died before storing.
+    const left = {
+      key: 'command:sha256:left-in-the-journal',
+      kind: 'command',
+      payload: { text: 'ask how do I restart payments?' },
+      receivedAt: new Date().toISOString(),
+      run: {
+        origin: 'command:ask',
+        channelId: 'C0LEFT0001',
+        userId: 'U0LEFT0001',
+        text: 'how do I restart payments?',
+      },
+      runId: randomUUID(),
+      jobs: [],
+    };
+    fs.mkdirSync(path.join(dataDir, 'inbox-journal'));
+    fs.writeFileSync(
+      path.join(dataDir, 'inbox-journal', 'inbox-journal-00000001.jsonl'),
+      `${JSON.stringify(left)}\n`,
+    );
     const first = await startSluiceProcess({ SLUICE_DATA_DIR: dataDir });
     try {
       const health = await fetch(new URL('healthz', first.url));
@@ -35,6 +57,16 @@ describe('sluice start on the embedded database', () => {
     }
     assert.match(first.stderr(), /Sluice stopped\./);
     assert.equal(fs.existsSync(path.join(dataDir, 'sluice.lock')), false);
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'inbox-journal')), [], 'nothing left in the journal');
+    const db = await openEmbeddedDatabase({ dataDir });
+    try {
+      const runs = await db.query<{ id: string; key: string }>(
+        'SELECT r.id, q.key FROM runs r JOIN requests q ON q.id = r.request_id',
+      );
+      assert.deepEqual(runs.rows, [{ id: left.runId, key: left.key }]);
+    } finally {
+      await db.close();
+    }
   });
 
   it('exits 2 listing every bad variable', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineRunJobs, RUN_JOB_KIND, runJobInsert } from '../../src/agent/run-worker.ts';
-import { defineVoteJobs, VOTE_JOB_KIND, voteJobInsert } from '../../src/agent/vote-jobs.ts';
+import { defineRunJobs, RUN_JOB_KIND, runJobSpec } from '../../src/agent/run-worker.ts';
+import { defineVoteJobs, VOTE_JOB_KIND, voteJobSpec } from '../../src/agent/vote-jobs.ts';
 import { createInbox } from '../../src/inbox/create-inbox.ts';
 import { recordRequest } from '../../src/inbox/record-request.ts';
 import { requestKey } from '../../src/inbox/request-key.ts';
@@ -107,9 +107,15 @@ for (const target of databaseTargets()) {
         await defineRunJobs(queue);
         await defineVoteJobs(queue);
         const woken: string[] = [];
+        // The queue, and one job kind whose insert cannot run (for the last check).
+        const broken = { sql: () => 'INSERT INTO no_such_table VALUES (1)', value: '[]' };
         const inbox = createInbox({
           db,
-          runJob: runJobInsert(queue),
+          queue: {
+            prepare: (kind, payload, options) =>
+              kind === 'broken' ? Promise.resolve(broken) : queue.prepare(kind, payload, options),
+          },
+          runJob: runJobSpec,
           afterCommit: (r) => woken.push(r.runId ?? 'click'),
         });
         const jobs = async () =>
@@ -136,10 +142,9 @@ for (const target of databaseTargets()) {
           actor: { teamId: 'T1', userId: 'U1', channelId: 'C1' },
         };
         const click = { key: vote.key, kind: 'interaction' as const, payload: {}, receivedAt: new Date() };
-        const voteJob = () =>
-          voteJobInsert(queue)({ ...vote, choice: 'approve', value: 'v1' }).then((job) => ({ jobs: [job] }));
-        await inbox.accept(click, await voteJob());
-        await inbox.accept(click, await voteJob());
+        const voteJob = { jobs: [voteJobSpec({ ...vote, choice: 'approve', value: 'v1' })] };
+        await inbox.accept(click, voteJob);
+        await inbox.accept(click, voteJob);
         assert.deepEqual(await jobs(), [
           { name: RUN_JOB_KIND, key: first.runId, data: { runId: first.runId } },
           {
@@ -151,8 +156,12 @@ for (const target of databaseTargets()) {
         assert.deepEqual(woken, [first.runId, 'click'], 'woken once per new request');
 
         // One statement: a job that cannot be inserted leaves no request and no run behind.
-        const broken = { sql: () => 'INSERT INTO no_such_table VALUES (1)', value: '[]' };
-        await assert.rejects(inbox.accept({ ...command, key: 'command:sha256:broken' }, { jobs: [broken] }));
+        await assert.rejects(
+          inbox.accept(
+            { ...command, key: 'command:sha256:broken' },
+            { jobs: [{ kind: 'broken', payload: {} }] },
+          ),
+        );
         const left = await db.query("SELECT 1 FROM requests WHERE key = 'command:sha256:broken'");
         assert.equal(left.rows.length, 0);
         assert.equal((await db.query('SELECT 1 FROM runs')).rows.length, 1);

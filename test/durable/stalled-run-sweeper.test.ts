@@ -4,12 +4,7 @@ import { describe, it } from 'node:test';
 import { commitTransition } from '../../src/agent/commit-transition.ts';
 import { loadRun } from '../../src/agent/run-record.ts';
 import type { RunState } from '../../src/agent/run-state.ts';
-import {
-  defineRunJobs,
-  RUN_JOB_KIND,
-  runJobInsert,
-  startStalledRunSweeper,
-} from '../../src/agent/run-worker.ts';
+import { defineRunJobs, RUN_JOB_KIND, startStalledRunSweeper } from '../../src/agent/run-worker.ts';
 import { createAuditLog } from '../../src/audit/audit-log.ts';
 import type { Database } from '../../src/db/database.ts';
 import { SluiceError } from '../../src/errors.ts';
@@ -45,7 +40,7 @@ for (const target of databaseTargets()) {
     /** A run as the inbox stores it: with its job, or (a lost job) without. */
     async function newRun(db: Database, queue: JobQueue, options: { withJob: boolean }): Promise<string> {
       const runId = randomUUID();
-      const jobs = options.withJob ? [await runJobInsert(queue)(runId)] : [];
+      const jobs = options.withJob ? [await queue.prepare(RUN_JOB_KIND, { runId }, { key: runId })] : [];
       await recordRequest(
         db,
         {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { defineRunJobs, runJobInsert } from '../../src/agent/run-worker.ts';
+import { defineRunJobs, runJobSpec } from '../../src/agent/run-worker.ts';
 import { verifyAuditChain } from '../../src/audit/verify-audit-chain.ts';
 import { createInbox } from '../../src/inbox/create-inbox.ts';
 import { requestKey } from '../../src/inbox/request-key.ts';
@@ -81,7 +81,7 @@ describe('runs survive workers killed at random points', {
     // This process only accepts requests; it runs no workers but does expire lapsed leases.
     const queue = await createJobQueue(db, logger, { superviseIntervalSeconds: 1, schedule: false });
     await defineRunJobs(queue, CRASH_TEST_POLICY);
-    const inbox = createInbox({ db, runJob: runJobInsert(queue) });
+    const inbox = createInbox({ db, queue, runJob: runJobSpec });
     const env = {
       CRASH_DATABASE_URL: new URL(new URL(db.location).pathname, serverUrl).toString(),
       CRASH_SLACK_URL: double.url,

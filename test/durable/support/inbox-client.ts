@@ -3,7 +3,7 @@
  * "go" on stdin, then records the same Slack event N times at once and prints the results.
  */
 
-import { defineRunJobs, runJobInsert } from '../../../src/agent/run-worker.ts';
+import { defineRunJobs, runJobSpec } from '../../../src/agent/run-worker.ts';
 import { openServerDatabase } from '../../../src/db/pg-database.ts';
 import { createInbox } from '../../../src/inbox/create-inbox.ts';
 import { requestKey } from '../../../src/inbox/request-key.ts';
@@ -13,7 +13,7 @@ import { createTestLogger } from '../../support/test-logger.ts';
 const db = await openServerDatabase({ url: process.env.INBOX_DATABASE_URL!, max: 10 });
 const queue = await createJobQueue(db, createTestLogger(), { schedule: false, supervise: false });
 await defineRunJobs(queue, { keepExisting: true });
-const inbox = createInbox({ db, runJob: runJobInsert(queue) });
+const inbox = createInbox({ db, queue, runJob: runJobSpec });
 const eventId = process.env.INBOX_EVENT_ID!;
 const times = Number(process.env.INBOX_TIMES ?? 10);
 process.stdout.write('ready\n');
