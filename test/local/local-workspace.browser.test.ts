@@ -292,6 +292,8 @@ describe('the local workspace page', () => {
 
   it('delivers an @sluice mention in a channel as app_mention, without the mention', async () => {
     await page.locator(`.sidebar-item[data-conversation=${OPS}]`).click();
+    // Typed before the pane has switched, the text would be kept as the DM's draft instead.
+    await page.locator('#main-composer textarea[placeholder="Message #ops"]').waitFor();
     forget();
     await type('@sluice restart the payments worker in production');
     const call = await waitFor(() => lastCall('acceptMessage'), 'the mention');
