@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { detectCapabilities } from '../db/capabilities.ts';
@@ -5,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { SluiceError } from '../errors.ts';
+import { inboxJournalDir, inspectInboxJournal } from '../inbox/inbox-journal.ts';
 import { createSlackWebApiClient } from '../slack/web-api-client.ts';
 import { type CliContext, loadCliConfig } from './context.ts';
 
@@ -32,6 +34,8 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     try {
       checks.push(await checkVector(db));
       checks.push(await checkMigrations(db));
+      const journal = checkInboxJournal(db);
+      if (journal) checks.push(journal);
     } finally {
       await db.close();
     }
@@ -59,6 +63,30 @@ async function checkVector(db: Database): Promise<Check> {
         status: 'warn',
         detail: 'pgvector is not installed: KEYWORD-ONLY retrieval; install pgvector 0.5+ for hybrid search',
       };
+}
+
+/** The embedded database's inbox journal: requests waiting for the next start, and refused ones. */
+function checkInboxJournal(db: Database): Check | undefined {
+  const dir = inboxJournalDir(db);
+  if (!dir) return undefined;
+  const { waiting, torn, refused } = inspectInboxJournal(dir);
+  const notes = [
+    waiting > 0
+      ? `${waiting} acknowledged request(s) not yet in the database: the next start stores them`
+      : '',
+    torn > 0 ? `${torn} line(s) cut short by a crash (never acknowledged; skipped)` : '',
+  ].filter(Boolean);
+  if (refused > 0) {
+    return {
+      name: 'inbox',
+      status: 'warn',
+      detail: [
+        `journal: ${refused} request(s) the database refused are kept in ${path.join(dir, 'inbox-journal-refused.jsonl')}; their senders were told nothing was done. Read the reasons there, then move the file away`,
+        ...notes,
+      ].join('; '),
+    };
+  }
+  return { name: 'inbox', status: 'ok', detail: `journal: ${notes.length > 0 ? notes.join('; ') : 'empty'}` };
 }
 
 async function checkMigrations(db: Database): Promise<Check> {
@@ -113,7 +141,9 @@ async function checkSlack(config: Config): Promise<Check> {
 export function registerDoctorCommand(program: Command, context: CliContext): void {
   program
     .command('doctor')
-    .description('check configuration, database, pgvector, migrations, Slack and the model key')
+    .description(
+      'check configuration, database, pgvector, migrations, the inbox journal, Slack and the model key',
+    )
     .option('--json', 'print the checks as JSON')
     .action(async (options: { json?: boolean }) => {
       const checks = await runDoctor(loadCliConfig(context));

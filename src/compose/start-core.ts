@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createRetrieval } from '../../retrieval/create-retrieval.ts';
 import { createActionRegistry } from '../actions/action-registry.ts';
 import { createBuiltinActions } from '../actions/create-builtin-actions.ts';
@@ -31,7 +30,7 @@ import type { Database } from '../db/database.ts';
 import { createDigestService } from '../digest/digest-service.ts';
 import { startDigestTicker } from '../digest/digest-ticker.ts';
 import { createInbox } from '../inbox/create-inbox.ts';
-import { openInboxJournal } from '../inbox/inbox-journal.ts';
+import { inboxJournalDir, openInboxJournal } from '../inbox/inbox-journal.ts';
 import { startCronTicker } from '../jobs/cron-ticker.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { createModelGatewayFromConfig } from '../llm/create-model-gateway-from-config.ts';
@@ -148,7 +147,7 @@ export async function startCore(deps: CoreDeps) {
     runJob: runJobSpec,
     afterCommit: () => queue.wake('run'),
     logger,
-    ...(db.kind === 'embedded' ? { journal: openInboxJournal(inboxJournalDir(db.location)) } : {}),
+    ...(db.kind === 'embedded' ? { journal: openInboxJournal(inboxJournalDir(db)) } : {}),
   });
   const recovered = await inbox.recover();
   if (recovered.stored + recovered.alreadyStored + recovered.refused > 0) {
@@ -227,9 +226,4 @@ export async function startCore(deps: CoreDeps) {
       for (const stop of stops.reverse()) await stop();
     },
   };
-}
-
-/** The embedded database's data directory holds `pgdata` and the inbox journal; none in memory. */
-function inboxJournalDir(location: string): string | undefined {
-  return location === 'memory://' ? undefined : path.join(path.dirname(location), 'inbox-journal');
 }

@@ -55,6 +55,45 @@ const PREFIX = 'inbox-journal-';
 const REFUSED = 'inbox-journal-refused.jsonl';
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Where the journal of an embedded database kept in a data directory lives: beside its `pgdata`.
+ * None for a server (no journal) or an in-memory database (a journal in memory).
+ */
+export function inboxJournalDir(db: { kind: string; location: string }): string | undefined {
+  if (db.kind !== 'embedded' || db.location === 'memory://') return undefined;
+  return path.join(path.dirname(db.location), 'inbox-journal');
+}
+
+/** What a journal folder holds, read without changing it (`sluice doctor`). */
+export function inspectInboxJournal(dir: string): { waiting: number; torn: number; refused: number } {
+  if (!fs.existsSync(dir)) return { waiting: 0, torn: 0, refused: 0 };
+  const { leftovers, tornLines } = readSegments(dir);
+  const refusedFile = path.join(dir, REFUSED);
+  const refused = fs.existsSync(refusedFile)
+    ? fs.readFileSync(refusedFile, 'utf8').split('\n').filter(Boolean).length
+    : 0;
+  return { waiting: leftovers.length, torn: tornLines, refused };
+}
+
+function readSegments(dir: string) {
+  const found = fs
+    .readdirSync(dir)
+    .map((name) => ({ name, n: segmentNumber(name) }))
+    .filter((f): f is { name: string; n: number } => f.n !== undefined)
+    .sort((a, b) => a.n - b.n);
+  const leftovers: JournalEntry[] = [];
+  let tornLines = 0;
+  for (const f of found) {
+    for (const line of fs.readFileSync(path.join(dir, f.name), 'utf8').split('\n')) {
+      if (!line) continue;
+      const record = parseRecord(line);
+      if (record) leftovers.push({ record, segment: f.n });
+      else tornLines++;
+    }
+  }
+  return { found, leftovers, tornLines };
+}
+
 /** A journal in `dir` (created if missing), or in memory when `dir` is undefined. */
 export function openInboxJournal(
   dir: string | undefined,
@@ -63,28 +102,11 @@ export function openInboxJournal(
   const segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
   if (!dir) return memoryJournal();
   fs.mkdirSync(dir, { recursive: true });
-  const found = fs
-    .readdirSync(dir)
-    .map((name) => ({ name, n: segmentNumber(name) }))
-    .filter((f): f is { name: string; n: number } => f.n !== undefined)
-    .sort((a, b) => a.n - b.n);
-  const leftovers: JournalEntry[] = [];
-  let tornLines = 0;
+  const { found, leftovers, tornLines } = readSegments(dir);
   const pending = new Map<number, number>();
-  for (const f of found) {
-    for (const line of fs.readFileSync(path.join(dir, f.name), 'utf8').split('\n')) {
-      if (!line) continue;
-      const record = parseRecord(line);
-      if (!record) {
-        tornLines++;
-        continue;
-      }
-      leftovers.push({ record, segment: f.n });
-      pending.set(f.n, (pending.get(f.n) ?? 0) + 1);
-    }
-    // A segment whose lines were all unreadable has nothing left to move.
-    if (!pending.has(f.n)) fs.rmSync(path.join(dir, f.name), { force: true });
-  }
+  for (const e of leftovers) pending.set(e.segment, (pending.get(e.segment) ?? 0) + 1);
+  // A segment whose lines were all unreadable has nothing left to move.
+  for (const f of found) if (!pending.has(f.n)) fs.rmSync(path.join(dir, f.name), { force: true });
 
   let segment = (found.at(-1)?.n ?? 0) + 1;
   let fd = fs.openSync(segmentFile(dir, segment), 'a');

@@ -114,9 +114,30 @@ describe('sluice doctor with Slack credentials', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-doctor-'));
     try {
       const env = { SLUICE_DATA_DIR: dataDir, SLACK_API_URL: slack.url, SLACK_SIGNING_SECRET: 'secret' };
+      // A request waiting in the inbox journal, and one the database refused.
+      const journal = path.join(dataDir, 'inbox-journal');
+      fs.mkdirSync(journal);
+      const line = {
+        key: 'event:Ev0WAIT',
+        kind: 'event',
+        payload: {},
+        receivedAt: new Date().toISOString(),
+        run: null,
+        runId: null,
+        jobs: [],
+      };
+      fs.writeFileSync(path.join(journal, 'inbox-journal-00000003.jsonl'), `${JSON.stringify(line)}\n`);
+      fs.writeFileSync(
+        path.join(journal, 'inbox-journal-refused.jsonl'),
+        `${JSON.stringify({ refusedAt: new Date().toISOString(), reason: 'invalid input', record: line })}\n`,
+      );
       const good = await runSluice(['doctor'], { ...env, SLACK_BOT_TOKEN: slack.token });
       assert.equal(good.code, 0, good.stdout + good.stderr);
       assert.match(good.stdout, /OK\s+slack\s+http mode, bot sluice in Sluice Local/);
+      assert.match(
+        good.stdout,
+        /WARN\s+inbox\s+journal: 1 request\(s\) the database refused are kept in .*inbox-journal-refused\.jsonl.*; 1 acknowledged request\(s\) not yet in the database: the next start stores them/,
+      );
       const bad = await runSluice(['doctor'], { ...env, SLACK_BOT_TOKEN: 'xoxb-0000-not-the-token' });
       assert.equal(bad.code, 1);
       assert.match(bad.stdout, /FAIL\s+slack\s+auth\.test failed: .*invalid_auth/);
