@@ -62,6 +62,9 @@ export interface SlackCoreDeps {
   now?: () => Date;
 }
 
+const NOT_STORED = 'Sluice could not store your request, so nothing was done.';
+const TRY_AGAIN = 'Please try again; if it keeps failing, tell your Sluice operator.';
+
 export function createSlackCore(deps: SlackCoreDeps) {
   const now = deps.now ?? (() => new Date());
   /** Permalinks of approval cards, asked of Slack once per card (a card does not move). */
@@ -156,7 +159,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
             deps.slack.postToResponseUrl(input.responseUrl, {
               response_type: 'ephemeral',
               replace_original: false,
-              text,
+              text: `${text} ${TRY_AGAIN}`,
             }),
           );
           const verb = admitted.duplicate ? 'Already on it' : 'On it';
@@ -259,7 +262,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
               channel: input.actor.channelId,
               user: input.actor.userId,
               thread_ts: threadTs,
-              text,
+              text: `${text} ${TRY_AGAIN}`,
             })
             .then(() => undefined),
         );
@@ -529,7 +532,6 @@ export function createSlackCore(deps: SlackCoreDeps) {
     return stored.rows[0]?.choice === vote.choice;
   }
 
-  /** Only the voter sees why a vote did not count: through the click's response_url, else ephemeral. */
   /** Tells the person when the database refuses a request that was acknowledged from the journal. */
   function whenRefused(recorded: Promise<unknown>, key: string, tell: (text: string) => Promise<void>): void {
     recorded.catch(async (error: unknown) => {
@@ -537,12 +539,13 @@ export function createSlackCore(deps: SlackCoreDeps) {
         { err: error, key },
         'a request acknowledged from the inbox journal could not be stored',
       );
-      await tell('Sluice could not store your request, so nothing was done.').catch((tellError: unknown) =>
+      await tell(NOT_STORED).catch((tellError: unknown) =>
         deps.logger.warn({ err: tellError, key }, 'could not tell the person their request was not stored'),
       );
     });
   }
 
+  /** Only the voter sees why a vote did not count: through the click's response_url, else ephemeral. */
   async function tellVoter(vote: VoteJobPayload, text: string): Promise<void> {
     try {
       if (vote.responseUrl) {
