@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createRetrieval } from '../../retrieval/create-retrieval.ts';
+import { createEmbedder } from '../../retrieval/embeddings/create-embedder.ts';
+import { chunkSearchText } from '../../retrieval/lexical/bm25-sql.ts';
 import { loadConfig } from '../../src/config.ts';
 import { detectCapabilities } from '../../src/db/capabilities.ts';
 import { createEmbeddedTestDatabase } from '../support/test-database.ts';
@@ -32,12 +34,29 @@ describe('switching embedding models', () => {
 
       const result = await second.reindex();
       assert.equal(result.embedded, 1);
-      const { rows } = await db.query<{ dims: number }>(
-        'SELECT vector_dims(embedding) AS dims FROM kb_embeddings',
+      const { rows } = await db.query<{ dims: number; embedding: string; text: string }>(
+        `SELECT vector_dims(e.embedding) AS dims, e.embedding::text AS embedding,
+                d.title, c.heading_path, c.content
+           FROM kb_embeddings e JOIN kb_chunks c ON c.id = e.chunk_id JOIN kb_documents d ON d.id = c.document_id`,
       );
       assert.deepEqual(
         rows.map((r) => Number(r.dims)),
         [128],
+      );
+      // The stored vector is the configured model's, float32 for float32 (it travels encoded).
+      const row = rows[0] as unknown as {
+        embedding: string;
+        title: string;
+        heading_path: string[];
+        content: string;
+      };
+      const [expected] = await createEmbedder(switched.embeddings).embed(
+        [chunkSearchText(row.title, row.heading_path, row.content)],
+        'document',
+      );
+      assert.deepEqual(
+        JSON.parse(row.embedding).map(Math.fround),
+        Array.from(expected!, (x) => Math.fround(Number(x.toPrecision(7)))),
       );
       const third = await createRetrieval({ db, config: switched, capabilities });
       assert.equal(third.vectorLeg, 'on');
