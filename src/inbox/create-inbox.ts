@@ -122,9 +122,18 @@ export function createInbox(deps: InboxDependencies): Inbox {
       () => false,
     );
 
+  /** The journal's own bookkeeping: a file error there must not store a request twice or stop the drain. */
+  function noteInJournal(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      logger?.error({ err: error, journal: journal?.dir }, `could not ${what} in the inbox journal`);
+    }
+  }
+
   function refuse(entry: JournalEntry, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
-    journal?.refuse(entry, reason);
+    noteInJournal('set a refused request aside', () => journal?.refuse(entry, reason));
     logger?.error(
       { err: error, key: entry.record.key, journal: journal?.dir },
       'the database refused a request from the inbox journal; it is kept in inbox-journal-refused.jsonl',
@@ -140,7 +149,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
         storing = attempt.catch(() => {});
         const recorded = await attempt;
         waiting.shift();
-        journal?.moved(next.entry);
+        noteInJournal('mark a request stored', () => journal?.moved(next.entry));
         failures = 0;
         woken(recorded);
         next.resolve(recorded);
@@ -165,10 +174,13 @@ export function createInbox(deps: InboxDependencies): Inbox {
   function startDrain(): void {
     if (draining) return;
     // After the current turn of the event loop, so the handler's ack is written first.
-    draining = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
-      draining = undefined;
-      if (waiting.length > 0 && !stopped) startDrain();
-    });
+    draining = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(drain)
+      .catch((error: unknown) => logger?.error({ err: error }, 'the inbox journal drain failed; retrying'))
+      .finally(() => {
+        draining = undefined;
+        if (waiting.length > 0 && !stopped) startDrain();
+      });
   }
 
   function forget(now: number): void {
