@@ -56,8 +56,17 @@ export async function runDoctor(config: Config): Promise<Check[]> {
 
 async function checkVector(db: Database): Promise<Check> {
   const c = await detectCapabilities(db);
-  return c.vector
-    ? { name: 'pgvector', status: 'ok', detail: `pgvector ${c.vectorVersion}: hybrid retrieval` }
+  if (c.vector)
+    return { name: 'pgvector', status: 'ok', detail: `pgvector ${c.vectorVersion}: hybrid retrieval` };
+  // Migration 0001 creates the extension where the server has it: before that, say so.
+  const available = await db.query('SELECT 1 FROM pg_available_extensions WHERE name = $1', ['vector']);
+  return available.rows.length > 0
+    ? {
+        name: 'pgvector',
+        status: 'warn',
+        detail:
+          'pgvector is available but not created in this database yet: run `sluice migrate` (`sluice start` does too); until then KEYWORD-ONLY retrieval',
+      }
     : {
         name: 'pgvector',
         status: 'warn',

@@ -134,6 +134,11 @@ describe('sluice doctor with Slack credentials', () => {
       const good = await runSluice(['doctor'], { ...env, SLACK_BOT_TOKEN: slack.token });
       assert.equal(good.code, 0, good.stdout + good.stderr);
       assert.match(good.stdout, /OK\s+slack\s+http mode, bot sluice in Sluice Local/);
+      // A fresh data directory: the embedded database has pgvector, the migrations create it.
+      assert.match(
+        good.stdout,
+        /WARN\s+pgvector\s+pgvector is available but not created in this database yet: run `sluice migrate`/,
+      );
       assert.match(
         good.stdout,
         /WARN\s+inbox\s+journal: 1 request\(s\) the database refused are kept in .*inbox-journal-refused\.jsonl.*; 1 acknowledged request\(s\) not yet in the database: the next start stores them/,
