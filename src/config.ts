@@ -405,6 +405,7 @@ const operatorPattern = /^([UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)
 
 const durableEnvShape = {
   SLUICE_RUN_CONCURRENCY: integer('SLUICE_RUN_CONCURRENCY', 4, 1, 64),
+  SLUICE_INBOX_JOURNAL: onOff('SLUICE_INBOX_JOURNAL', true),
   SLUICE_OPERATORS: optionalString.refine(
     (v) =>
       v === undefined ||
@@ -431,6 +432,11 @@ export interface DurableConfig {
   alertChannelId: string | undefined;
   /** Who may pause and resume: user ids, group ids and group handles (without @); empty: everyone. */
   operators: string[];
+  /**
+   * Acknowledge Slack once a request is a line in the inbox journal on this host's disk (stored in
+   * the database right after), rather than once it is in the database (src/inbox/inbox-journal.ts).
+   */
+  inboxJournal: boolean;
 }
 
 function durableConfigFrom(e: z.infer<typeof envSchema>): DurableConfig {
@@ -438,7 +444,12 @@ function durableConfigFrom(e: z.infer<typeof envSchema>): DurableConfig {
     .split(',')
     .map((x) => x.trim().replace(/^@/, ''))
     .filter(Boolean);
-  return { runConcurrency: e.SLUICE_RUN_CONCURRENCY, alertChannelId: e.SLUICE_ALERT_CHANNEL, operators };
+  return {
+    runConcurrency: e.SLUICE_RUN_CONCURRENCY,
+    alertChannelId: e.SLUICE_ALERT_CHANNEL,
+    operators,
+    inboxJournal: e.SLUICE_INBOX_JOURNAL,
+  };
 }
 // --- end of durable runs block -------------------------------------------------------------------
 

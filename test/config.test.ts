@@ -83,6 +83,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('acknowledges Slack from the inbox journal by default, after the database with SLUICE_INBOX_JOURNAL=off', () => {
+    assert.equal(loadConfig({}).durable.inboxJournal, true);
+    assert.equal(loadConfig({ SLUICE_INBOX_JOURNAL: 'off' }).durable.inboxJournal, false);
+    assert.deepEqual(problemsOf({ SLUICE_INBOX_JOURNAL: 'false' }), [
+      'SLUICE_INBOX_JOURNAL: must be "on" or "off" (got "false"); unset SLUICE_INBOX_JOURNAL to use on',
+    ]);
+  });
+
   it('accepts http(s) URLs only for API base URLs', () => {
     assert.match(problemsOf({ SLACK_API_URL: 'ftp://x' })[0]!, /SLACK_API_URL: must be an http\(s\) URL/);
     assert.equal(

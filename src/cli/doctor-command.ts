@@ -6,7 +6,8 @@ import type { Database } from '../db/database.ts';
 import { migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { SluiceError } from '../errors.ts';
-import { inboxJournalDir, inspectInboxJournal } from '../inbox/inbox-journal.ts';
+import { inboxJournalDir, inspectInboxJournal, REFUSED_FILE } from '../inbox/inbox-journal.ts';
+import { inspectServerInboxJournal, serverInboxJournalRoot } from '../inbox/server-inbox-journal.ts';
 import { createSlackWebApiClient } from '../slack/web-api-client.ts';
 import { type CliContext, loadCliConfig } from './context.ts';
 
@@ -34,7 +35,7 @@ export async function runDoctor(config: Config): Promise<Check[]> {
     try {
       checks.push(await checkVector(db));
       checks.push(await checkMigrations(db));
-      const journal = checkInboxJournal(db);
+      const journal = checkInboxJournal(config, db);
       if (journal) checks.push(journal);
     } finally {
       await db.close();
@@ -74,23 +75,39 @@ async function checkVector(db: Database): Promise<Check> {
       };
 }
 
-/** The embedded database's inbox journal: requests waiting for the next start, and refused ones. */
-function checkInboxJournal(db: Database): Check | undefined {
-  const dir = inboxJournalDir(db);
-  if (!dir) return undefined;
-  const { waiting, torn, refused } = inspectInboxJournal(dir);
+/** The inbox journal: requests waiting for the next start, and refused ones. */
+function checkInboxJournal(config: Config, db: Database): Check | undefined {
+  if (!config.durable.inboxJournal) {
+    return {
+      name: 'inbox',
+      status: 'ok',
+      detail:
+        'journal off (SLUICE_INBOX_JOURNAL=off): Slack is acknowledged once a request is in the database',
+    };
+  }
+  let found: { waiting: number; torn: number; refused: number; refusedFiles: string[]; running?: number };
+  if (db.kind === 'embedded') {
+    const dir = inboxJournalDir(db);
+    if (!dir) return undefined;
+    const inspected = inspectInboxJournal(dir);
+    found = { ...inspected, refusedFiles: [path.join(dir, REFUSED_FILE)] };
+  } else {
+    found = inspectServerInboxJournal(serverInboxJournalRoot(config.database.dataDir, db.location));
+  }
+  const { waiting, torn, refused, refusedFiles, running } = found;
   const notes = [
     waiting > 0
       ? `${waiting} acknowledged request(s) not yet in the database: the next start stores them`
       : '',
     torn > 0 ? `${torn} line(s) cut short by a crash (never acknowledged; skipped)` : '',
+    running ? `${running} running process(es) on this host keep a journal here` : '',
   ].filter(Boolean);
   if (refused > 0) {
     return {
       name: 'inbox',
       status: 'warn',
       detail: [
-        `journal: ${refused} request(s) the database refused are kept in ${path.join(dir, 'inbox-journal-refused.jsonl')}; their senders were told nothing was done. Read the reasons there, then move the file away`,
+        `journal: ${refused} request(s) the database refused are kept in ${refusedFiles.join(', ')}; their senders were told nothing was done. Read the reasons there, then move the file away`,
         ...notes,
       ].join('; '),
     };

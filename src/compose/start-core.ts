@@ -30,7 +30,17 @@ import type { Database } from '../db/database.ts';
 import { createDigestService } from '../digest/digest-service.ts';
 import { startDigestTicker } from '../digest/digest-ticker.ts';
 import { createInbox } from '../inbox/create-inbox.ts';
-import { inboxJournalDir, openInboxJournal } from '../inbox/inbox-journal.ts';
+import {
+  type InboxJournal,
+  inboxJournalDir,
+  inspectInboxJournal,
+  openInboxJournal,
+} from '../inbox/inbox-journal.ts';
+import {
+  inspectServerInboxJournal,
+  openServerInboxJournal,
+  serverInboxJournalRoot,
+} from '../inbox/server-inbox-journal.ts';
 import { startCronTicker } from '../jobs/cron-ticker.ts';
 import { createJobQueue } from '../jobs/job-queue.ts';
 import { createModelGatewayFromConfig } from '../llm/create-model-gateway-from-config.ts';
@@ -139,15 +149,15 @@ export async function startCore(deps: CoreDeps) {
       threadOf: (run) => loadThreadContext({ db, slack: deps.slack, logger }, run),
     }),
   });
-  // On the embedded database Slack is acked once a request is in the journal (one file write), not
-  // once it is through the database's one session; what an earlier process left there goes first.
+  // Slack is acked once a request is in the inbox journal (one file write), not once it is through
+  // the database; what an earlier process left there is stored first.
   const inbox = createInbox({
     db,
     queue,
     runJob: runJobSpec,
     afterCommit: () => queue.wake('run'),
     logger,
-    ...(db.kind === 'embedded' ? { journal: openInboxJournal(inboxJournalDir(db)) } : {}),
+    ...openJournal(config, db),
   });
   const recovered = await inbox.recover();
   if (recovered.stored + recovered.alreadyStored + recovered.refused > 0) {
@@ -226,4 +236,22 @@ export async function startCore(deps: CoreDeps) {
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/**
+ * The inbox journal (SLUICE_INBOX_JOURNAL, on by default): beside the embedded database's
+ * `pgdata`, or a folder of this process's own under the data directory for a Postgres server.
+ * When it is off Slack is acknowledged once each request is in the database, and a journal is
+ * opened only to store what an earlier process left in one.
+ */
+function openJournal(config: Config, db: Database): { journal?: InboxJournal; ackFromJournal: boolean } {
+  const on = config.durable.inboxJournal;
+  if (db.kind === 'embedded') {
+    const dir = inboxJournalDir(db);
+    if (!on && (!dir || inspectInboxJournal(dir).waiting === 0)) return { ackFromJournal: false };
+    return { journal: openInboxJournal(dir), ackFromJournal: on };
+  }
+  const root = serverInboxJournalRoot(config.database.dataDir, db.location);
+  if (!on && inspectServerInboxJournal(root).waiting === 0) return { ackFromJournal: false };
+  return { journal: openServerInboxJournal(root), ackFromJournal: on };
 }

@@ -17,14 +17,15 @@ import {
  * three exist or none does, so a crash cannot strand a run that no worker will pick up.
  *
  * `accept` writes that statement and resolves with the record. `admit`, which the Slack handlers
- * await before they ack, is the same on a Postgres server (the inbox write has connections of its
- * own there). On the embedded database it writes the request to the inbox journal
- * (src/inbox/inbox-journal.ts) and resolves at once; the statement runs right after, in the order
- * requests arrived, and `recorded` settles when it has. A statement that fails is retried (100 ms
- * doubling to 30 s) for as long as the database does not answer; one the database refuses three
- * times while it answers is set aside in the journal's refused file and `recorded` rejects, so the
- * caller can tell the person. Whatever a process admitted and did not store is stored by the next
- * start (`recover`) before anything else.
+ * await before they ack, writes the request to the inbox journal (src/inbox/inbox-journal.ts: a
+ * file on this host's disk) and resolves at once; the statement runs right after, in the order
+ * requests arrived, and `recorded` settles when it has. The ack so waits for one file write, not
+ * for the database (busy workers, a slow or failing-over server). A statement that fails is
+ * retried (100 ms doubling to 30 s) for as long as the database does not answer; one the
+ * database refuses three times while it answers is set aside in the journal's refused file and
+ * `recorded` rejects, so the caller can tell the person. Whatever a process admitted and did not
+ * store is stored by the next start (`recover`) before anything else. Without a journal
+ * (SLUICE_INBOX_JOURNAL=off) `admit` is `accept`: the ack waits for the statement.
  */
 export interface Inbox {
   accept(request: IncomingRequest, options?: AcceptOptions): Promise<RecordedRequest>;
@@ -63,8 +64,13 @@ export interface InboxDependencies {
    * the workers' next poll.
    */
   afterCommit?: (recorded: RecordedRequest) => void;
-  /** The embedded database's journal: `admit` writes there (see above). */
+  /** The inbox journal: `admit` writes there (see above), and `recover` stores its leftovers. */
   journal?: InboxJournal;
+  /**
+   * False to acknowledge only once a request is in the database even with a journal (then kept
+   * only to store what an earlier process left in it). Default true.
+   */
+  ackFromJournal?: boolean;
   logger?: Logger;
 }
 
@@ -198,7 +204,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
     },
 
     async admit(request, options = {}) {
-      if (!journal) {
+      if (!journal || deps.ackFromJournal === false) {
         const recorded = await inbox.accept(request, options);
         return { runId: recorded.runId, duplicate: recorded.duplicate, recorded: Promise.resolve(recorded) };
       }

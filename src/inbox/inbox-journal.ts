@@ -5,13 +5,15 @@ import type { JobSpec } from '../jobs/job-queue.ts';
 import type { RequestKind, RunSeed } from './record-request.ts';
 
 /**
- * The embedded database's inbox journal: a Slack request is written here, one JSON line, before
- * Slack gets its ack, and moved into the database right after (src/inbox/create-inbox.ts). The
- * ack then waits for one `write` to a file instead of for the database's one session, which
- * workers keep busy. The file sits in the data directory beside `pgdata`, under the same lock;
- * like the embedded database (PGlite runs with fsync off) it survives the process, not the
- * machine. A process that stops with lines not yet moved leaves them for the next start, which
- * moves them first (`leftovers`); a request's key makes moving one twice harmless.
+ * The inbox journal: a Slack request is written here, one JSON line, before Slack gets its ack,
+ * and moved into the database right after (src/inbox/create-inbox.ts). The ack then waits for one
+ * `write` to a file instead of for the database (on the embedded database, its one session, which
+ * workers keep busy; on a server, a round trip and a commit, or a failover). For the embedded
+ * database the folder sits in the data directory beside `pgdata`, under the same lock; for a
+ * server each process has a folder of its own (src/inbox/server-inbox-journal.ts). Like the
+ * embedded database (PGlite runs with fsync off) it survives the process, not the machine. A
+ * process that stops with lines not yet moved leaves them for the next start, which moves them
+ * first (`leftovers`); a request's key makes moving one twice harmless.
  *
  * The journal is a series of segment files `inbox-journal-<n>.jsonl`. The current one is emptied
  * whenever every line in it has been moved; past 8 MB a new one is started and the old one is
@@ -52,7 +54,7 @@ export interface InboxJournal {
 }
 
 const PREFIX = 'inbox-journal-';
-const REFUSED = 'inbox-journal-refused.jsonl';
+export const REFUSED_FILE = 'inbox-journal-refused.jsonl';
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -68,7 +70,7 @@ export function inboxJournalDir(db: { kind: string; location: string }): string 
 export function inspectInboxJournal(dir: string): { waiting: number; torn: number; refused: number } {
   if (!fs.existsSync(dir)) return { waiting: 0, torn: 0, refused: 0 };
   const { leftovers, tornLines } = readSegments(dir);
-  const refusedFile = path.join(dir, REFUSED);
+  const refusedFile = path.join(dir, REFUSED_FILE);
   const refused = fs.existsSync(refusedFile)
     ? fs.readFileSync(refusedFile, 'utf8').split('\n').filter(Boolean).length
     : 0;
@@ -76,11 +78,7 @@ export function inspectInboxJournal(dir: string): { waiting: number; torn: numbe
 }
 
 function readSegments(dir: string) {
-  const found = fs
-    .readdirSync(dir)
-    .map((name) => ({ name, n: segmentNumber(name) }))
-    .filter((f): f is { name: string; n: number } => f.n !== undefined)
-    .sort((a, b) => a.n - b.n);
+  const found = segmentFiles(dir);
   const leftovers: JournalEntry[] = [];
   let tornLines = 0;
   for (const f of found) {
@@ -167,7 +165,7 @@ export function openInboxJournal(
     moved,
     refuse(entry, reason) {
       fs.appendFileSync(
-        path.join(dir, REFUSED),
+        path.join(dir, REFUSED_FILE),
         `${JSON.stringify({ refusedAt: new Date().toISOString(), reason, record: entry.record })}\n`,
       );
       moved(entry);
@@ -191,7 +189,16 @@ function memoryJournal(): InboxJournal {
   };
 }
 
-function segmentFile(dir: string, n: number): string {
+/** The journal's segment files in `dir`, oldest first. */
+export function segmentFiles(dir: string): { name: string; n: number }[] {
+  return fs
+    .readdirSync(dir)
+    .map((name) => ({ name, n: segmentNumber(name) }))
+    .filter((f): f is { name: string; n: number } => f.n !== undefined)
+    .sort((a, b) => a.n - b.n);
+}
+
+export function segmentFile(dir: string, n: number): string {
   return path.join(dir, `${PREFIX}${String(n).padStart(8, '0')}.jsonl`);
 }
 

@@ -1,31 +1,39 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { openServerDatabase } from '../../src/db/pg-database.ts';
 import { openEmbeddedDatabase } from '../../src/db/pglite-database.ts';
+import { serverInboxJournalRoot } from '../../src/inbox/server-inbox-journal.ts';
 import { runSluice, startSluiceProcess } from '../support/sluice-process.ts';
 import { createEmptyServerDatabase } from '../support/test-database.ts';
 
+/** A journal line: a request an earlier process acknowledged and did not store. */
+function leftRequest() {
+  return {
+    key: 'command:sha256:left-in-the-journal',
+    kind: 'command',
+    payload: { text: 'ask how do I restart payments?' },
+    receivedAt: new Date().toISOString(),
+    run: {
+      origin: 'command:ask',
+      channelId: 'C0LEFT0001',
+      userId: 'U0LEFT0001',
+      text: 'how do I restart payments?',
+    },
+    runId: randomUUID(),
+    jobs: [],
+  };
+}
+
 describe('sluice start on the embedded database', () => {
-  it('serves /healthz, stores what an earlier process left in the inbox journal, refuses a second process on the same data directory, and stops cleanly', async () => {
+  it('serves /healthz, stores what an earlier process left in the inbox journal (with the journal on and off), refuses a second process on the same data directory, and stops cleanly', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-start-'));
     // A request an earlier process acknowledged and died before storing.
-    const left = {
-      key: 'command:sha256:left-in-the-journal',
-      kind: 'command',
-      payload: { text: 'ask how do I restart payments?' },
-      receivedAt: new Date().toISOString(),
-      run: {
-        origin: 'command:ask',
-        channelId: 'C0LEFT0001',
-        userId: 'U0LEFT0001',
-        text: 'how do I restart payments?',
-      },
-      runId: randomUUID(),
-      jobs: [],
-    };
+    const left = leftRequest();
     fs.mkdirSync(path.join(dataDir, 'inbox-journal'));
     fs.writeFileSync(
       path.join(dataDir, 'inbox-journal', 'inbox-journal-00000001.jsonl'),
@@ -67,6 +75,27 @@ describe('sluice start on the embedded database', () => {
     } finally {
       await db.close();
     }
+
+    // With the journal turned off, what an earlier process left in it is still stored.
+    const another = { ...leftRequest(), key: 'command:sha256:left-before-the-journal-was-off' };
+    fs.writeFileSync(
+      path.join(dataDir, 'inbox-journal', 'inbox-journal-00000001.jsonl'),
+      `${JSON.stringify(another)}\n`,
+    );
+    const off = await startSluiceProcess({ SLUICE_DATA_DIR: dataDir, SLUICE_INBOX_JOURNAL: 'off' });
+    assert.equal(await off.stop('SIGINT'), 0, off.stderr());
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'inbox-journal')), []);
+    const after = await openEmbeddedDatabase({ dataDir });
+    try {
+      const keys = await after.query<{ key: string }>('SELECT key FROM requests ORDER BY key');
+      assert.deepEqual(
+        keys.rows.map((r) => r.key),
+        [another.key, left.key],
+      );
+    } finally {
+      await after.close();
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('exits 2 listing every bad variable', async () => {
@@ -80,10 +109,21 @@ describe('sluice start on the embedded database', () => {
 const serverUrl = process.env.TEST_DATABASE_URL;
 
 describe('sluice on a Postgres server', { skip: serverUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
-  it('starts, reports keyword-only mode in /healthz and doctor when pgvector is missing', async () => {
+  it('starts, stores what a stopped process left in its inbox journal, and reports keyword-only mode in /healthz and doctor when pgvector is missing', async () => {
     const scratch = await createEmptyServerDatabase(serverUrl!);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-start-server-'));
+    const db = await openServerDatabase({ url: scratch.url });
     try {
-      const app = await startSluiceProcess({ DATABASE_URL: scratch.url });
+      const location = db.location;
+      // The slot of a process on this host that acknowledged a request and died before storing it.
+      const root = serverInboxJournalRoot(dataDir, location);
+      const dead = path.join(root, `slot-0000000000001-1-dead`);
+      fs.mkdirSync(dead, { recursive: true });
+      fs.writeFileSync(path.join(dead, 'sluice.lock'), `${spawnSync(process.execPath, ['-e', '']).pid}\n`);
+      const left = { ...leftRequest(), key: 'command:sha256:left-by-a-server-process' };
+      fs.writeFileSync(path.join(dead, 'inbox-journal-00000001.jsonl'), `${JSON.stringify(left)}\n`);
+
+      const app = await startSluiceProcess({ DATABASE_URL: scratch.url, SLUICE_DATA_DIR: dataDir });
       try {
         const body = (await (await fetch(new URL('healthz', app.url))).json()) as {
           status: string;
@@ -93,16 +133,30 @@ describe('sluice on a Postgres server', { skip: serverUrl ? false : 'TEST_DATABA
         assert.equal(body.status, 'ok');
         assert.equal(body.database.kind, 'server');
         assert.equal(body.retrieval.mode, 'keyword-only');
+        assert.equal(fs.existsSync(dead), false, "the stopped process's slot was adopted");
+        const doctor = await runSluice(['doctor'], { DATABASE_URL: scratch.url, SLUICE_DATA_DIR: dataDir });
+        assert.match(
+          doctor.stdout,
+          /OK\s+inbox\s+journal: 1 running process\(es\) on this host keep a journal here/,
+        );
       } finally {
         assert.equal(await app.stop('SIGTERM'), 0);
       }
-      const doctor = await runSluice(['doctor'], { DATABASE_URL: scratch.url });
+      const runs = await db.query<{ id: string; key: string }>(
+        'SELECT r.id, q.key FROM runs r JOIN requests q ON q.id = r.request_id',
+      );
+      assert.deepEqual(runs.rows, [{ id: left.runId, key: left.key }]);
+      assert.deepEqual(fs.readdirSync(root), [], 'an emptied slot is removed at stop');
+      const doctor = await runSluice(['doctor'], { DATABASE_URL: scratch.url, SLUICE_DATA_DIR: dataDir });
       assert.equal(doctor.code, 0, doctor.stderr);
       assert.match(doctor.stdout, /WARN\s+pgvector\s+pgvector is not installed: KEYWORD-ONLY/);
       assert.match(doctor.stdout, /OK\s+migrations/);
+      assert.match(doctor.stdout, /OK\s+inbox\s+journal: empty/);
       assert.ok(!doctor.stdout.includes(':sluice@'), 'doctor must not print the password');
     } finally {
+      await db.close();
       await scratch.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
