@@ -2,7 +2,7 @@
  * Slack's side of the ack benchmark, in a process of its own: at a steady rate it sends signed
  * `/agent` slash commands and Approve clicks (block_actions) alternately, each one to every
  * target app, staggered evenly within the interval so the targets are not hit at the same
- * instant. Latency counts from when a request was due to when its response was read, so a late
+ * instant, in an order that turns with each request. Latency counts from when a request was due to when its response was read, so a late
  * send is charged too. Prints one JSON line: per target, per kind, the latencies and the
  * statuses. `runSlackLoad()` starts it from a benchmark and waits for the figures.
  * Usage (as a process): reads one JSON SlackLoadPlan on stdin.
@@ -23,7 +23,7 @@ export interface SlackLoadPlan {
   /** Requests per second to each target, both kinds together. */
   ratePerSecond: number;
   command: { userId: string; channelId: string; text: string; responseUrls: string[] };
-  /** One per click, each on its own pending approval. */
+  /** One per click (a pending approval's card and who clicks it). */
   clicks: (ApproveButton & { userId: string; responseUrl: string })[];
 }
 
@@ -85,8 +85,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const stagger = interval / plan.targets.length;
   const started = performance.now() + 100;
   const inFlight: Promise<void>[] = [];
+  // The targets' order turns with each request, so none is always the first one sent.
+  const n = plan.targets.length;
   const sends = Array.from({ length: plan.perKind * 2 }, (_, i) =>
-    plan.targets.map((_target, t) => ({ i, t, due: started + i * interval + t * stagger })),
+    plan.targets.map((_target, slot) => ({
+      i,
+      t: (slot + i) % n,
+      due: started + i * interval + slot * stagger,
+    })),
   ).flat();
   for (const { i, t, due } of sends) {
     const wait = due - performance.now();
