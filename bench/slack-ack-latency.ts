@@ -19,6 +19,7 @@
  * and for scale the ratio between the two bare apps. Targets (issue 6): Sluice's p99 at most
  * 50 ms and at most 1.5x the bare Bolt app's.
  * Usage: node --import tsx bench/slack-ack-latency.ts [requestsPerKind=300] [ratePerSecond=20]
+ * (SLUICE_INBOX_JOURNAL=off in the environment measures Sluice acking after the database instead.)
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -127,6 +128,8 @@ async function bench(name: string, databaseUrl: string | undefined): Promise<voi
       SLUICE_SECRET_DEPLOY_TOKEN: 'deploy-token-for-the-bench',
       SLUICE_OPERATORS: '@ops-leads',
       LOG_LEVEL: 'error',
+      // To compare: SLUICE_INBOX_JOURNAL=off acks only once each request is in the database.
+      ...(process.env.SLUICE_INBOX_JOURNAL ? { SLUICE_INBOX_JOURNAL: process.env.SLUICE_INBOX_JOURNAL } : {}),
     },
     process.cwd(),
   );
@@ -247,7 +250,7 @@ async function bench(name: string, databaseUrl: string | undefined): Promise<voi
   const votes = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM approval_votes')).rows[0]!.n;
   const where = databaseUrl ? 'server' : `data dir ${config.database.dataDir}`;
   console.log(
-    `${name}: ${perKind} commands + ${perKind} Approve clicks per app, ${rate}/s per app, 3 apps; ${config.durable.runConcurrency} run workers + outbox (${where})`,
+    `${name}: ${perKind} commands + ${perKind} Approve clicks per app, ${rate}/s per app, 3 apps; ${config.durable.runConcurrency} run workers + outbox (${where}); inbox journal ${config.durable.inboxJournal ? 'on' : 'off'}`,
   );
   console.log(
     `  queue: ${backlogAtStart} runs not yet answered at the start, ${backlogAtEnd} at the end; setup ${setupSeconds.toFixed(0)} s (${cards} approval cards in ${cardsSeconds.toFixed(0)} s); votes recorded ${votes - votesBefore.rows[0]!.n}/${perKind}`,

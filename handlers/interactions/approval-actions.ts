@@ -20,19 +20,15 @@ import type { SlackUseCases } from '../slack-use-cases.ts';
  * on the server from stored state, never from the button's value.
  */
 export function registerApprovalActions(app: App, deps: { useCases: SlackUseCases; logger: Logger }): void {
+  /** Hands the click to the core; resolves with what to tell the clicker once Slack has its ack. */
   const clicked = async (
     kind: 'approve' | 'helpful' | 'not_helpful',
     body: unknown,
-    respond: (message: {
-      response_type: 'ephemeral';
-      replace_original: false;
-      text: string;
-    }) => Promise<unknown>,
-  ) => {
+  ): Promise<string | undefined> => {
     const parsed = blockActionSchema.safeParse(body);
     if (!parsed.success) {
       deps.logger.warn('malformed block action ignored');
-      return;
+      return undefined;
     }
     const b = parsed.data;
     const channel = b.container?.channel_id ?? b.channel?.id ?? '';
@@ -46,25 +42,22 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
       responseUrl: b.response_url,
       payload: body,
     });
-    // Only the person who clicked sees why a vote did not count.
-    if (notice)
-      await respond({ response_type: 'ephemeral', replace_original: false, text: notice.text }).catch(
-        () => {},
-      );
+    return notice?.text;
   };
 
-  app.action(APPROVE_ACTION, async ({ ack, body, respond }) => {
-    await clicked('approve', body, respond);
-    await ack();
-  });
-  app.action(FEEDBACK_HELPFUL, async ({ ack, body, respond }) => {
-    await clicked('helpful', body, respond);
-    await ack();
-  });
-  app.action(FEEDBACK_NOT_HELPFUL, async ({ ack, body, respond }) => {
-    await clicked('not_helpful', body, respond);
-    await ack();
-  });
+  for (const [actionId, kind] of [
+    [APPROVE_ACTION, 'approve'],
+    [FEEDBACK_HELPFUL, 'helpful'],
+    [FEEDBACK_NOT_HELPFUL, 'not_helpful'],
+  ] as const) {
+    app.action(actionId, async ({ ack, body, respond }) => {
+      const notice = await clicked(kind, body);
+      await ack();
+      // Only the person who clicked sees it, after the ack: Slack is not kept waiting for it.
+      if (notice)
+        await respond({ response_type: 'ephemeral', replace_original: false, text: notice }).catch(() => {});
+    });
+  }
 
   app.action(REJECT_ACTION, async ({ ack, body, client }) => {
     await ack();

@@ -293,17 +293,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
         payload: input.payload,
         receivedAt: now(),
       };
-      if (input.kind === 'helpful' || input.kind === 'not_helpful') {
-        const recorded = await deps.inbox.accept(request);
-        if (recorded.duplicate) return {};
-        await deps.db.query(
-          `INSERT INTO answer_feedback (run_id, user_id, helpful, at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (run_id, user_id) DO UPDATE SET helpful = EXCLUDED.helpful, at = EXCLUDED.at`,
-          [input.value.slice(0, 64), input.actor.userId, input.kind === 'helpful', now()],
-        );
-        return { notice: { text: 'Thanks: your feedback is recorded.' } };
-      }
-      // The vote itself is counted by a job: the click is acked as soon as it is stored.
+      // The vote (or the answer's feedback) is counted by a job: the click is acked as soon as it is stored.
       const vote: VoteJobPayload = {
         key: input.key,
         actor: input.actor,
@@ -329,7 +319,16 @@ export function createSlackCore(deps: SlackCoreDeps) {
 
     /** The vote job: count it, update the card, resume the run; tell the voter when it did not count. */
     async countVote(vote: VoteJobPayload): Promise<void> {
-      const notice = await count(vote);
+      if (vote.choice === 'helpful' || vote.choice === 'not_helpful') {
+        await deps.db.query(
+          `INSERT INTO answer_feedback (run_id, user_id, helpful, at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (run_id, user_id) DO UPDATE SET helpful = EXCLUDED.helpful, at = EXCLUDED.at`,
+          [vote.value.slice(0, 64), vote.actor.userId, vote.choice === 'helpful', now()],
+        );
+        await tellVoter(vote, 'Thanks: your feedback is recorded.');
+        return;
+      }
+      const notice = await count(vote, vote.choice);
       if (notice) await tellVoter(vote, notice);
     },
 
@@ -473,12 +472,12 @@ export function createSlackCore(deps: SlackCoreDeps) {
     };
   }
 
-  async function count(vote: VoteJobPayload): Promise<string | undefined> {
+  async function count(vote: VoteJobPayload, choice: 'approve' | 'reject'): Promise<string | undefined> {
     const button = decodeApprovalButtonValue(vote.value);
     if (!button) {
       await recordUnreadableVote(deps.db, {
         voter: vote.actor.userId,
-        choice: vote.choice,
+        choice,
         value: vote.value,
       });
       return 'That button was not one Sluice made; nothing was done.';
@@ -488,7 +487,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
       {
         approvalId: button.approvalId,
         voter: vote.actor.userId,
-        choice: vote.choice,
+        choice,
         payloadHash: button.payloadHash,
         ...(vote.reason ? { reason: vote.reason } : {}),
       },

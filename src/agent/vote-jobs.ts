@@ -1,7 +1,8 @@
 import type { JobKindOptions, JobQueue, JobSpec } from '../jobs/job-queue.ts';
 
 /**
- * Approve and Reject clicks are counted by a job, not while Slack waits for the ack: the click
+ * Approve and Reject clicks, and the helpful / not-helpful buttons under an answer, are counted by
+ * a job, not while Slack waits for the ack: the click
  * is stored in the inbox with its `vote` job in one statement, the handler acks at once, and a
  * worker counts the vote, updates the card and resumes the run. A crash after the ack loses
  * nothing (the job is in Postgres), and a retried job cannot count a vote twice (one vote per
@@ -14,7 +15,8 @@ export interface VoteJobPayload {
   /** The inbox key of the click: also the job key, so a vote is queued once. */
   key: string;
   actor: { teamId: string; userId: string; channelId: string };
-  choice: 'approve' | 'reject';
+  /** An approval's vote, or feedback on an answer (its value is the run id). */
+  choice: 'approve' | 'reject' | 'helpful' | 'not_helpful';
   value: string;
   reason?: string;
   message?: { channel: string; ts: string };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { FEEDBACK_HELPFUL, FEEDBACK_NOT_HELPFUL } from '../../handlers/blocks/answer-blocks.ts';
 import { APPROVE_ACTION, REJECT_ACTION, REJECT_MODAL } from '../../handlers/blocks/approval-card.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { SlackDoubleCall } from '../../src/local/slack-web-api-double.ts';
@@ -65,6 +66,65 @@ describe('/agent ask', () => {
       channelId: OPS_CHANNEL,
     });
     await replyAfter(before, /will not guess/);
+  });
+});
+
+describe('feedback on an answer', () => {
+  it('stores a helpful and then a not-helpful vote (one per person), acks with an empty body and thanks only the clicker', async () => {
+    const before = posts().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'ask how do I rotate the staging database password? (feedback)',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    const answer = await replyAfter(before, /staging-database/);
+    const buttons = (
+      answer.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]
+    )
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? []);
+    const helpful = buttons.find((e) => e.action_id === FEEDBACK_HELPFUL)!;
+    const notHelpful = buttons.find((e) => e.action_id === FEEDBACK_NOT_HELPFUL)!;
+    const message = { channel: OPS_CHANNEL, ts: (answer.response as { ts: string }).ts };
+    const feedback = () =>
+      db.query<{ helpful: boolean }>(
+        'SELECT helpful FROM answer_feedback WHERE run_id = $1 AND user_id = $2',
+        [helpful.value, USERS.bob],
+      );
+    const thanks = () =>
+      h.slack.calls.filter(
+        (c) => c.method === 'response_url' && /feedback is recorded/.test(JSON.stringify(c.args)),
+      );
+    const postsBefore = h.slack.callsTo('chat.postMessage').length;
+
+    const click = await h.driver.blockAction({
+      user: { id: USERS.bob },
+      action: { action_id: FEEDBACK_HELPFUL, value: helpful.value },
+      message,
+    });
+    assert.equal(click.status, 200);
+    assert.equal(click.text, '', 'a bare ack');
+    await eventually(
+      'the helpful vote stored',
+      async () => (await feedback()).rows[0]?.helpful === true || undefined,
+    );
+    const first = await eventually('the thanks', () => thanks()[0]);
+    assert.equal((first.args as { response_type?: string }).response_type, 'ephemeral');
+    assert.equal((first.args as { replace_original?: boolean }).replace_original, false);
+
+    await h.driver.blockAction({
+      user: { id: USERS.bob },
+      action: { action_id: FEEDBACK_NOT_HELPFUL, value: notHelpful.value },
+      message,
+    });
+    await eventually(
+      'the vote changed to not helpful',
+      async () => (await feedback()).rows[0]?.helpful === false || undefined,
+    );
+    assert.equal((await feedback()).rows.length, 1, 'one vote per person per answer');
+    await eventually('thanked twice', () => (thanks().length === 2 ? true : undefined));
+    assert.equal(h.slack.callsTo('chat.postMessage').length, postsBefore, 'nothing posted in the channel');
   });
 });
 
