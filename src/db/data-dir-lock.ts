@@ -55,14 +55,6 @@ function releaseLock(file: string): void {
   }
 }
 
-/** The live process holding the lock on `dir`, if any (read only: `sluice doctor`). */
-export function lockHolder(dir: string): number | undefined {
-  const file = path.join(dir, 'sluice.lock');
-  if (heldLocks.has(file)) return process.pid;
-  const owner = readPid(file);
-  return owner !== undefined && owner !== process.pid && isAlive(owner) ? owner : undefined;
-}
-
 /** How many data-directory locks this process holds (tests check that releases are tracked). */
 export function heldDataDirLocks(): number {
   return heldLocks.size;

@@ -119,7 +119,8 @@ describe('sluice on a Postgres server', { skip: serverUrl ? false : 'TEST_DATABA
       const root = serverInboxJournalRoot(dataDir, location);
       const dead = path.join(root, `slot-0000000000001-1-dead`);
       fs.mkdirSync(dead, { recursive: true });
-      fs.writeFileSync(path.join(dead, 'sluice.lock'), `${spawnSync(process.execPath, ['-e', '']).pid}\n`);
+      const pid = spawnSync(process.execPath, ['-e', '']).pid;
+      fs.writeFileSync(path.join(dead, 'owner.json'), JSON.stringify({ pid, host: os.hostname() }));
       const left = { ...leftRequest(), key: 'command:sha256:left-by-a-server-process' };
       fs.writeFileSync(path.join(dead, 'inbox-journal-00000001.jsonl'), `${JSON.stringify(left)}\n`);
 

@@ -114,10 +114,21 @@ describe('the inbox journal file', () => {
 describe("a server process's inbox journal", () => {
   /** A pid that is not running: a process that has exited. */
   const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
-  function slotOf(root: string, name: string, pid: number, records: JournalRecord[]): string {
+  function slotOf(
+    root: string,
+    name: string,
+    pid: number,
+    records: JournalRecord[],
+    owner: { host?: string; touchedMsAgo?: number } = {},
+  ): string {
     const slot = path.join(root, name);
     fs.mkdirSync(slot, { recursive: true });
-    fs.writeFileSync(path.join(slot, 'sluice.lock'), `${pid}\n`);
+    const ownerFile = path.join(slot, 'owner.json');
+    fs.writeFileSync(ownerFile, JSON.stringify({ pid, host: owner.host ?? os.hostname() }));
+    if (owner.touchedMsAgo) {
+      const t = new Date(Date.now() - owner.touchedMsAgo);
+      fs.utimesSync(ownerFile, t, t);
+    }
     for (const [i, r] of records.entries()) {
       const file = path.join(slot, `inbox-journal-${String(i + 1).padStart(8, '0')}.jsonl`);
       fs.writeFileSync(file, `${JSON.stringify(r)}\n`);
@@ -129,8 +140,10 @@ describe("a server process's inbox journal", () => {
     const root = path.join(tmpDir(), 'server-abc');
     try {
       const [a, b, c, live] = [record(1), record(2), record(3), record(4)];
-      const older = slotOf(root, 'slot-0000000000001-11-aaaaaa', deadPid(), [a!, b!]);
+      const older = slotOf(root, 'slot-0000000000001-11-aaaaaa', deadPid(), [b!]);
       fs.writeFileSync(path.join(older, 'inbox-journal-refused.jsonl'), '{"reason":"refused earlier"}\n');
+      // That process died while adopting an even older slot: that slot's lines come first.
+      slotOf(older, 'adopting-slot-0000000000000-10-zzzzzz', deadPid(), [a!]);
       slotOf(root, 'slot-0000000000002-12-bbbbbb', deadPid(), [c!]);
       // A process that is running (this test's parent) keeps its slot.
       const running = slotOf(root, 'slot-0000000000003-13-cccccc', process.ppid, [live!]);
@@ -173,6 +186,29 @@ describe("a server process's inbox journal", () => {
       );
       next.close();
       assert.deepEqual(fs.readdirSync(root), [path.basename(running)], 'an empty slot is removed at close');
+    } finally {
+      fs.rmSync(path.dirname(root), { recursive: true, force: true });
+    }
+  });
+
+  it("on a shared volume, adopts another host's slot once it has not been refreshed for a minute", () => {
+    const root = path.join(tmpDir(), 'server-abc');
+    try {
+      const [stale, live] = [record(1), record(2)];
+      // Pids mean nothing across hosts (in containers both may be pid 1): only the refresh counts.
+      slotOf(root, 'slot-0000000000001-1-aaaaaa', 1, [stale!], { host: 'replica-a', touchedMsAgo: 120_000 });
+      const fresh = slotOf(root, 'slot-0000000000002-1-bbbbbb', 1, [live!], {
+        host: 'replica-b',
+        touchedMsAgo: 5_000,
+      });
+      const journal = openServerInboxJournal(root);
+      assert.deepEqual(
+        journal.leftovers.map((e) => e.record.key),
+        [stale!.key],
+      );
+      assert.ok(fs.existsSync(fresh), 'a slot refreshed in the last minute is left to its process');
+      journal.moved(journal.leftovers[0]!);
+      journal.close();
     } finally {
       fs.rmSync(path.dirname(root), { recursive: true, force: true });
     }
