@@ -59,7 +59,7 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
     });
   }
 
-  app.action(REJECT_ACTION, async ({ ack, body, client }) => {
+  app.action(REJECT_ACTION, async ({ ack, body, client, respond }) => {
     await ack();
     const parsed = blockActionSchema.safeParse(body);
     const value = parsed.success ? decodeButtonValue(parsed.data.actions[0]!.value) : undefined;
@@ -72,7 +72,17 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
       channel: b.container?.channel_id ?? b.channel?.id ?? '',
       ts: b.container?.message_ts ?? b.message?.ts ?? '',
     };
-    await client.views.open({ trigger_id: b.trigger_id, view: buildRejectModal(value, origin) });
+    // Not awaited: Slack's ack (sent once this listener returns) need not wait for views.open.
+    void client.views
+      .open({ trigger_id: b.trigger_id, view: buildRejectModal(value, origin) })
+      .catch(async (error: unknown) => {
+        deps.logger.error({ err: error }, 'could not open the reject reason form');
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: 'Sluice could not open the form for your reason, so nothing was rejected. Please press Reject again.',
+        }).catch(() => {});
+      });
   });
 
   app.view(REJECT_MODAL, async ({ ack, body }) => {

@@ -241,6 +241,37 @@ describe('/agent do', () => {
     assert.equal(h.deployCalls.length, calls);
   });
 
+  it('tells the clicker, after the ack, when the form for the reason cannot be opened', async () => {
+    const before = posts().length;
+    await h.driver.command({
+      command: '/agent',
+      text: 'do http.request endpoint=restart-service params.service=ledger-2 params.environment=production',
+      userId: USERS.alice,
+      channelId: OPS_CHANNEL,
+    });
+    const card = await replyAfter(before, /Approval needed/);
+    const blocks = card.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
+    const reject = blocks
+      .find((b) => b.type === 'actions')!
+      .elements!.find((e) => e.action_id === REJECT_ACTION)!;
+    const tellsBefore = h.slack.calls.filter((c) => c.method === 'response_url').length;
+    h.slack.fail('views.open', { error: 'expired_trigger_id', times: 1 });
+    const click = await h.driver.blockAction({
+      user: { id: USERS.bob },
+      action: { action_id: REJECT_ACTION, value: reject.value },
+      message: { channel: OPS_CHANNEL, ts: (card.response as { ts: string }).ts },
+    });
+    assert.equal(click.status, 200);
+    const told = await eventually('the clicker told', () =>
+      h.slack.calls
+        .filter((c) => c.method === 'response_url')
+        .slice(tellsBefore)
+        .find((c) => /could not open the form for your reason/.test(JSON.stringify(c.args))),
+    );
+    assert.equal((told.args as { response_type?: string }).response_type, 'ephemeral');
+    assert.match(JSON.stringify(told.args), /press Reject again/);
+  });
+
   it('refuses a click from someone who is not an approver, and counts nothing', async () => {
     const before = posts().length;
     await h.driver.command({
