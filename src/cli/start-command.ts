@@ -13,13 +13,15 @@ export function registerStartCommand(program: Command, context: CliContext): voi
       const config = loadCliConfig(context);
       const logger = createLogger({ level: config.logLevel });
       const app = await startSluice(config, logger);
+      // Listening before saying so: a signal sent as soon as the line is read must stop Sluice cleanly.
+      const shutdown = waitForShutdownSignal();
       context.stderr(`Sluice is running at ${app.url} (database: ${app.db.kind}, ${app.db.location})\n`);
       if (config.slack.mode === 'local') {
         context.stderr(
           `Local workspace (not Slack): open ${app.url} in a browser. To connect Slack instead, set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); see README.md\n`,
         );
       }
-      await waitForShutdownSignal();
+      await shutdown;
       context.stderr('Stopping Sluice...\n');
       // A second Ctrl-C while stopping means "now".
       const force = () => process.exit(130);

@@ -241,7 +241,8 @@ describe('interactions', () => {
       message: { channel: 'C0OPS', ts: '1700000000.000500' },
     });
     assert.equal(click.status, 200);
-    const opened = slack.callsTo('views.open');
+    // Opened after the ack, so Slack is not kept waiting for views.open.
+    const opened = await callsSoon(() => slack.callsTo('views.open'));
     assert.equal(opened.length, 1);
     const view = opened[0]!.args.view as { callback_id: string; private_metadata: string };
     assert.equal(view.callback_id, REJECT_MODAL);
@@ -278,9 +279,18 @@ describe('App Home', () => {
       event: { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home' },
     });
     assert.equal(sent.status, 200);
-    const published = slack.callsTo('views.publish');
+    // Published after the ack: nothing is stored for this event.
+    const published = await callsSoon(() => slack.callsTo('views.publish'));
     assert.equal(published.length, 1);
     assert.equal(published[0]!.args.user_id, 'U0ALICE');
     assert.match(JSON.stringify(published[0]!.args.view), /Sluice operator console/);
   });
 });
+
+/** The calls `read` returns once there are any (a call made after the ack), or none after 5 s. */
+async function callsSoon<T>(read: () => T[]): Promise<T[]> {
+  const deadline = Date.now() + 5_000;
+  while (read().length === 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  return read();
+}
