@@ -30,8 +30,9 @@ export interface SlackUseCases {
   }): Promise<AcceptedCommand>;
 
   /**
-   * A mention, a DM or an assistant-thread message: key is Slack's event_id. `firstInThread`:
-   * this assistant-thread message is the first request stored from its thread (not a retry).
+   * A mention, a DM or an assistant-thread message: key is Slack's event_id. `firstInThread`
+   * settles once the request is stored: true if this assistant-thread message is the first
+   * request stored from its thread (not a retry).
    */
   acceptMessage(input: {
     key: string;
@@ -41,7 +42,7 @@ export interface SlackUseCases {
     ts: string;
     threadTs: string | undefined;
     payload: unknown;
-  }): Promise<{ firstInThread: boolean }>;
+  }): Promise<{ firstInThread: Promise<boolean> }>;
 
   /** Approve, reject-with-reason and feedback clicks; the core authorises them, never the handler. */
   acceptInteraction(input: {

@@ -113,12 +113,11 @@ export function registerAssistant(
           threadTs: m.thread_ts,
           payload: body,
         });
-        // Not awaited: a title is only cosmetic, and the ack need not wait for Slack.
-        if (firstInThread) {
-          setTitle(threadTitle(text)).catch((error: unknown) =>
-            logger.warn({ err: error }, 'could not set the thread title'),
-          );
-        }
+        // Not awaited: a title is only cosmetic, and the ack waits neither for the database to say
+        // whether this is the thread's first question nor for Slack.
+        void firstInThread
+          .then((first) => (first ? setTitle(threadTitle(text)) : undefined))
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not set the thread title'));
       } catch (error) {
         logger.error({ err: error }, 'could not accept assistant thread message');
         await tellNotStored(client, { channel: m.channel, threadTs: m.thread_ts }, logger);

@@ -53,9 +53,10 @@ export function registerApprovalActions(app: App, deps: { useCases: SlackUseCase
     app.action(actionId, async ({ ack, body, respond }) => {
       const notice = await clicked(kind, body);
       await ack();
-      // Only the person who clicked sees it, after the ack: Slack is not kept waiting for it.
+      // Only the person who clicked sees it. Not awaited: Slack's ack (sent once this listener
+      // returns) is not kept waiting for it.
       if (notice)
-        await respond({ response_type: 'ephemeral', replace_original: false, text: notice }).catch(() => {});
+        void respond({ response_type: 'ephemeral', replace_original: false, text: notice }).catch(() => {});
     });
   }
 

@@ -49,7 +49,10 @@ export interface SlackCoreDeps {
   /** Where vote jobs go: enqueued with the click, in its inbox statement. */
   votes: { job: (vote: VoteJobPayload) => JobSpec; wake: () => void };
   /** For telling a voter why a vote did not count. */
-  slack: Pick<SlackWebApiClient, 'postToResponseUrl' | 'postEphemeral' | 'publishView' | 'getPermalink'>;
+  slack: Pick<
+    SlackWebApiClient,
+    'postToResponseUrl' | 'postEphemeral' | 'postMessage' | 'publishView' | 'getPermalink'
+  >;
   /** On-demand digests; absent when this process does not post them. */
   digests?: Pick<DigestService, 'digestNow'>;
   /** For the console: retrieval and model modes, and the daily spend ceiling. */
@@ -243,7 +246,7 @@ export function createSlackCore(deps: SlackCoreDeps) {
       ts: string;
       threadTs: string | undefined;
       payload: unknown;
-    }): Promise<{ firstInThread: boolean }> {
+    }): Promise<{ firstInThread: Promise<boolean> }> {
       const threadTs = input.threadTs ?? input.ts;
       const admitted = await startRun({
         key: input.key,
@@ -255,26 +258,25 @@ export function createSlackCore(deps: SlackCoreDeps) {
         threadTs,
         payload: input.payload,
       });
-      if (input.surface !== 'assistant') {
-        whenRefused(admitted.recorded, input.key, (text) =>
-          deps.slack
-            .postEphemeral({
-              channel: input.actor.channelId,
-              user: input.actor.userId,
-              thread_ts: threadTs,
-              text: `${text} ${TRY_AGAIN}`,
-            })
-            .then(() => undefined),
-        );
-        return { firstInThread: false };
-      }
-      // The handler titles an assistant thread after its first question: the database knows. (The
-      // assistant surface's ack already waits for Slack to show the thinking status.)
-      const recorded = await admitted.recorded;
-      return {
-        firstInThread:
-          input.surface === 'assistant' && !recorded.duplicate && !!input.threadTs && !recorded.threadHadRuns,
-      };
+      whenRefused(admitted.recorded, input.key, (text) => {
+        const where = { channel: input.actor.channelId, thread_ts: threadTs, text: `${text} ${TRY_AGAIN}` };
+        // In an assistant thread a message of the app's own also clears the "thinking" status.
+        const told =
+          input.surface === 'assistant'
+            ? deps.slack.postMessage(where)
+            : deps.slack.postEphemeral({ ...where, user: input.actor.userId });
+        return told.then(() => undefined);
+      });
+      // The handler titles an assistant thread after its first question, once the database knows
+      // (after the ack: a title is only cosmetic).
+      const firstInThread =
+        input.surface === 'assistant' && input.threadTs
+          ? admitted.recorded.then(
+              (recorded) => !recorded.duplicate && !recorded.threadHadRuns,
+              () => false,
+            )
+          : Promise.resolve(false);
+      return { firstInThread };
     },
 
     async acceptInteraction(input: {

@@ -36,6 +36,10 @@ function harness() {
       told.push({ method: 'chat.postEphemeral', args });
       return { ok: true as const, message_ts: '1.1' };
     },
+    async postMessage(args: unknown) {
+      told.push({ method: 'chat.postMessage', args });
+      return { ok: true as const, channel: actor.channelId, ts: '1.2' };
+    },
     publishView: () => Promise.reject(new Error('not used')),
     getPermalink: () => Promise.reject(new Error('not used')),
   };
@@ -105,6 +109,31 @@ describe('a journalled request the database refuses', () => {
           channel: actor.channelId,
           user: actor.userId,
           thread_ts: '1700000000.000100',
+          text: 'Sluice could not store your request, so nothing was done. Please try again; if it keeps failing, tell your Sluice operator.',
+        },
+      },
+    ]);
+  });
+
+  it('tells the person in an assistant thread with a message there, which also ends the thinking status, and titles nothing', async () => {
+    const { core, told, settle } = harness();
+    const { firstInThread } = await core.acceptMessage({
+      key: 'event:Ev0REFUSED2',
+      actor,
+      surface: 'assistant',
+      text: 'restart payments',
+      ts: '1700000000.000300',
+      threadTs: '1700000000.000200',
+      payload: {},
+    });
+    assert.equal(await firstInThread, false, 'a request not stored does not title the thread');
+    await settle();
+    assert.deepEqual(told, [
+      {
+        method: 'chat.postMessage',
+        args: {
+          channel: actor.channelId,
+          thread_ts: '1700000000.000200',
           text: 'Sluice could not store your request, so nothing was done. Please try again; if it keeps failing, tell your Sluice operator.',
         },
       },

@@ -42,7 +42,7 @@ const recordingCore: SlackUseCases = {
   async acceptMessage(input) {
     if (failAccept) throw new Error('database unavailable');
     received.push({ input, statusCallsBefore: slack.callsTo('assistant.threads.setStatus').length });
-    return { firstInThread };
+    return { firstInThread: Promise.resolve(firstInThread) };
   },
   async acceptInteraction() {
     throw new Error('not used here');

@@ -32,7 +32,7 @@ const recordingCore: SlackUseCases = {
   },
   async acceptMessage(input) {
     received.push({ method: 'acceptMessage', input });
-    return { firstInThread: false };
+    return { firstInThread: Promise.resolve(false) };
   },
   async acceptInteraction(input) {
     received.push({ method: 'acceptInteraction', input });

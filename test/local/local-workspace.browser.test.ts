@@ -85,7 +85,7 @@ const recordingCore: SlackUseCases = {
   },
   async acceptMessage(input) {
     received.acceptMessage.push(input);
-    return { firstInThread: false };
+    return { firstInThread: Promise.resolve(false) };
   },
   async acceptInteraction(input) {
     received.acceptInteraction.push(input);
