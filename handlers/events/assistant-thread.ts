@@ -72,16 +72,15 @@ export function registerAssistant(
         return;
       }
       const { channel_id, thread_ts } = parsed.data.assistant_thread;
-      try {
-        await client.assistant.threads.setSuggestedPrompts({
+      // Not awaited: nothing is stored for this event, so Slack's ack does not wait for the call.
+      void client.assistant.threads
+        .setSuggestedPrompts({
           channel_id,
           thread_ts,
           title: SUGGESTED_PROMPTS_TITLE,
           prompts: [...SUGGESTED_PROMPTS],
-        });
-      } catch (error) {
-        logger.warn({ err: error }, 'could not set suggested prompts');
-      }
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not set suggested prompts'));
     },
 
     // Sluice answers from its own knowledge base and does not use the channel the person is

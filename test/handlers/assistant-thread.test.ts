@@ -127,6 +127,8 @@ describe('assistant_thread_started', () => {
       event: assistantThreadStartedEvent({ ...thread, context: thread.context }),
     });
     assert.equal(sent.status, 200);
+    // Set after the ack.
+    for (let i = 0; i < 100 && slack.calls.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(webApiCalls(), [
       {
         method: 'assistant.threads.setSuggestedPrompts',
