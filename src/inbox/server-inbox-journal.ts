@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from '../db/data-dir-lock.ts';
 import { SluiceError } from '../errors.ts';
 import {
   type InboxJournal,
@@ -164,15 +165,6 @@ function isRunning(slot: string, now: number): boolean {
     return owner.pid !== process.pid && isAlive(owner.pid);
   }
   return now - touched < STALE_MS;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** What the slots under `root` hold, read without changing them (`sluice doctor`). */
